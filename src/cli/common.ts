@@ -1,0 +1,135 @@
+/**
+ * What every command shares: global flags, the error → exit-code mapping, JSON output, progress.
+ * Conventions (docs/conventions.md): stdout carries only the result (a table, or exactly one JSON
+ * document with --json); progress, logs and warnings go to stderr. Exit 0 ok (an infeasible or
+ * time-limited outcome is still a result), 1 could not do the job, 2 the command line is wrong.
+ */
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { FrugalError, UsageError } from "../errors/index.js";
+import { cliProgressSink, type ProgressSink } from "../util/progress.js";
+
+export interface GlobalFlags {
+  json?: boolean;
+  debug?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** Adds the flags every command has. */
+export function withCommonFlags(cmd: Command): Command {
+  return cmd
+    .option("--json", "print exactly one JSON document on stdout")
+    .option("-q, --quiet", "no progress or log lines on stderr")
+    .option("-v, --verbose", "more detail on stderr")
+    .option("--debug", "show stack traces on errors");
+}
+
+/** Adds an "Examples:" block to a command's --help. */
+export function withExamples(cmd: Command, examples: string[]): Command {
+  return cmd.addHelpText("after", `\nExamples:\n${examples.map((e) => `  $ ${e}`).join("\n")}\n`);
+}
+
+/** Writes the result: JSON when asked, else the human text. Always ends with a newline. */
+export function emit(flags: GlobalFlags, json: unknown, human: () => string): void {
+  if (flags.json) process.stdout.write(`${JSON.stringify(json, jsonReplacer, 2)}\n`);
+  else process.stdout.write(`${human()}\n`);
+}
+
+/** JSON has no NaN/Infinity or typed arrays: map them to null / plain arrays. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "number" && !Number.isFinite(value)) return null;
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  if (value instanceof Map) return Object.fromEntries(value);
+  return value;
+}
+
+/** Logs a line to stderr unless quiet. */
+export function log(flags: GlobalFlags, line: string): void {
+  if (!flags.quiet) process.stderr.write(`${line}\n`);
+}
+
+export function progressFor(flags: GlobalFlags): ProgressSink {
+  return cliProgressSink({ quiet: flags.quiet });
+}
+
+/** Prints an error as one line (`frugal: error: …`) and returns the exit code. */
+export function reportError(e: unknown, debug: boolean): number {
+  if (e instanceof FrugalError) {
+    process.stderr.write(`frugal: error: ${e.message}\n`);
+    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  const err = e as Error;
+  process.stderr.write(
+    `frugal: error: internal error: ${err?.message ?? String(e)}; this is a bug, please report it with the output of --debug\n`,
+  );
+  if (debug && err?.stack) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+/** An AbortController that fires on SIGINT/SIGTERM, so long work stops and writes no partial output. */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const onSig = () => {
+    if (ac.signal.aborted) process.exit(130);
+    process.stderr.write("frugal: interrupted; stopping (press Ctrl-C again to quit at once)\n");
+    ac.abort();
+  };
+  process.on("SIGINT", onSig);
+  process.on("SIGTERM", onSig);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off("SIGINT", onSig);
+      process.off("SIGTERM", onSig);
+    },
+  };
+}
+
+/** commander argument parsers that raise usage errors naming the flag. */
+export function positiveNumber(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number, got "${v}"`);
+    return n;
+  };
+}
+export function nonNegativeNumber(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a number ≥ 0, got "${v}"`);
+    return n;
+  };
+}
+export function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive integer, got "${v}"`);
+    return n;
+  };
+}
+export function choice(flag: string, values: readonly string[]): Option {
+  return new Option(flag).choices(values);
+}
+
+export function usage(where: string, what: string, hint: string): UsageError {
+  return new UsageError({ where, what, hint });
+}
+
+/**
+ * Wraps a command action: runs it, maps errors to one stderr line and an exit code.
+ * The action receives the command's merged options (globals included).
+ */
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void> | void,
+): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const flags = cmd.optsWithGlobals() as GlobalFlags;
+    try {
+      await fn(...(args as A));
+    } catch (e) {
+      process.exitCode = reportError(e, !!flags.debug);
+    }
+  };
+}

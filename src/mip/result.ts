@@ -1,0 +1,71 @@
+/** What a solve returns: an outcome as a value, never an exception for infeasible/unbounded/time limit. */
+import { z } from "zod";
+
+export type SolveStatus = "optimal" | "time_limit" | "infeasible" | "unbounded" | "interrupted" | "error";
+
+export interface SolveResult {
+  status: SolveStatus;
+  /** Objective of the best solution found, or null when there is none. */
+  objective: number | null;
+  /** Best proven bound on the objective (MIP dual bound; equals objective for a solved LP), or null. */
+  bound: number | null;
+  /** Relative gap |objective − bound| / max(|objective|, tiny), or null without both. */
+  gap: number | null;
+  /** Values by variable index (length = number of variables), or null without a solution. */
+  values: Float64Array | null;
+  /** Variable names by index (for LP/MPS input where the caller does not know them). */
+  names: string[];
+  /** Wall-clock seconds of the solve. */
+  seconds: number;
+  /** Branch-and-bound nodes (MIP only). */
+  nodes: number | null;
+  /** Human-readable remarks (e.g. "warm start accepted", "solver message: …"). */
+  notes: string[];
+  /** Raw HiGHS model status text, for diagnosis. */
+  solverStatus: string;
+}
+
+export const SolveOptionsSchema = z
+  .object({
+    /** Seconds; default no limit. */
+    timeLimit: z.number().positive().optional(),
+    /** Relative MIP gap at which to stop; HiGHS default 1e-4. */
+    gap: z.number().min(0).max(1).optional(),
+    /** Threads: the WebAssembly build is single-threaded; any value other than 1 is noted and ignored. */
+    threads: z.number().int().positive().optional(),
+    /** Random seed for the solver. */
+    seed: z.number().int().min(0).optional(),
+    /** Print the solver's log to stderr. */
+    log: z.boolean().optional(),
+    /** Run the solve inline instead of in a worker thread (no progress, no cancellation while solving). */
+    inline: z.boolean().optional(),
+  })
+  .strict();
+
+export type SolveOptionsBase = z.infer<typeof SolveOptionsSchema>;
+
+/** A MIP start: values by variable index or by name; a partial start is completed by HiGHS. */
+export type WarmStart = { byIndex: ReadonlyMap<number, number> | ArrayLike<number> } | { byName: Readonly<Record<string, number>> };
+
+export interface SolveProgress {
+  seconds: number;
+  /** Best objective found so far (null before the first). */
+  incumbent: number | null;
+  bound: number | null;
+  gap: number | null;
+  nodes: number | null;
+}
+
+export interface SolveOptions extends SolveOptionsBase {
+  warmStart?: WarmStart;
+  signal?: AbortSignal;
+  onProgress?: (p: SolveProgress) => void;
+}
+
+/** Relative gap as HiGHS defines it: |primal − dual| / max(1, |primal|)... but with tiny floor. */
+export function relativeGap(objective: number | null, bound: number | null): number | null {
+  if (objective === null || bound === null || !Number.isFinite(objective) || !Number.isFinite(bound)) return null;
+  const diff = Math.abs(objective - bound);
+  if (diff === 0) return 0;
+  return diff / Math.max(Math.abs(objective), 1e-9);
+}

@@ -1,0 +1,4 @@
+export * from "./files.js";
+export * from "./progress.js";
+export * from "./table.js";
+export * from "./version.js";
