@@ -22,7 +22,11 @@ export class LinExpr {
   /** Adds `coef × term` in place and returns this expression. */
   add(term: Term, coef = 1): this {
     if (!Number.isFinite(coef))
-      throw new MisuseError({ where: "LinExpr.add", what: `coefficient ${coef} is not finite`, hint: "use finite coefficients" });
+      throw new MisuseError({
+        where: "LinExpr.add",
+        what: `coefficient ${coef} is not finite`,
+        hint: "use finite coefficients",
+      });
     if (typeof term === "number") {
       this.constant += coef * term;
       return this;

@@ -79,9 +79,17 @@ export class Model {
       ub = Math.min(ub, 1);
     }
     if (Number.isNaN(lb) || Number.isNaN(ub) || lb > ub)
-      throw new MisuseError({ where: `variable ${name}`, what: `bounds [${lb}, ${ub}] are empty or NaN`, hint: "give lb ≤ ub" });
+      throw new MisuseError({
+        where: `variable ${name}`,
+        what: `bounds [${lb}, ${ub}] are empty or NaN`,
+        hint: "give lb ≤ ub",
+      });
     if (this.colNames.has(name))
-      throw new MisuseError({ where: `variable ${name}`, what: "the name is used twice", hint: "give each variable a unique name" });
+      throw new MisuseError({
+        where: `variable ${name}`,
+        what: "the name is used twice",
+        hint: "give each variable a unique name",
+      });
     this.colNames.add(name);
     this.columns.push({ name, type, lb, ub });
     return { index, name, modelId: this.id };
@@ -130,7 +138,11 @@ export class Model {
     const idx = this.rows.length;
     const rowName = name ?? `c${idx}`;
     if (this.rowNames.has(rowName))
-      throw new MisuseError({ where: `constraint ${rowName}`, what: "the name is used twice", hint: "give each constraint a unique name" });
+      throw new MisuseError({
+        where: `constraint ${rowName}`,
+        what: "the name is used twice",
+        hint: "give each constraint a unique name",
+      });
     this.rowNames.add(rowName);
     const entries = [...e.terms.entries()].sort((a, b) => a[0] - b[0]);
     this.rows.push({
@@ -145,7 +157,11 @@ export class Model {
 
   private checkExpr(e: LinExpr): void {
     if (e.modelId !== -1 && e.modelId !== this.id)
-      throw new MisuseError({ where: this.name, what: "an expression uses variables of another model", hint: "build it from this model's variables" });
+      throw new MisuseError({
+        where: this.name,
+        what: "an expression uses variables of another model",
+        hint: "build it from this model's variables",
+      });
   }
 }
 

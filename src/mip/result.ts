@@ -45,7 +45,9 @@ export const SolveOptionsSchema = z
 export type SolveOptionsBase = z.infer<typeof SolveOptionsSchema>;
 
 /** A MIP start: values by variable index or by name; a partial start is completed by HiGHS. */
-export type WarmStart = { byIndex: ReadonlyMap<number, number> | ArrayLike<number> } | { byName: Readonly<Record<string, number>> };
+export type WarmStart =
+  | { byIndex: ReadonlyMap<number, number> | ArrayLike<number> }
+  | { byName: Readonly<Record<string, number>> };
 
 export interface SolveProgress {
   seconds: number;
@@ -64,7 +66,8 @@ export interface SolveOptions extends SolveOptionsBase {
 
 /** Relative gap as HiGHS defines it: |primal − dual| / max(1, |primal|)... but with tiny floor. */
 export function relativeGap(objective: number | null, bound: number | null): number | null {
-  if (objective === null || bound === null || !Number.isFinite(objective) || !Number.isFinite(bound)) return null;
+  if (objective === null || bound === null || !Number.isFinite(objective) || !Number.isFinite(bound))
+    return null;
   const diff = Math.abs(objective - bound);
   if (diff === 0) return 0;
   return diff / Math.max(Math.abs(objective), 1e-9);

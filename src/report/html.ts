@@ -4,7 +4,10 @@
  */
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 }
 
 const BASE_CSS = `
@@ -40,11 +43,26 @@ ${body}
 /** An HTML table from a header and rows; numbers are formatted with `digits` decimals. */
 export function htmlTable(header: string[], rows: (string | number | null)[][], digits = 3): string {
   const cell = (v: string | number | null) =>
-    v === null ? "–" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(digits)) : escapeHtml(v);
+    v === null
+      ? "–"
+      : typeof v === "number"
+        ? Number.isInteger(v)
+          ? String(v)
+          : v.toFixed(digits)
+        : escapeHtml(v);
   return `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join("")}</tr>`)
     .join("")}</tbody></table>`;
 }
 
 /** A categorical palette (colour-blind friendly, Okabe–Ito order). */
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+export const PALETTE = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#CC79A7",
+  "#56B4E9",
+  "#D55E00",
+  "#F0E442",
+  "#000000",
+];

@@ -19,12 +19,28 @@ export async function readText(file: string): Promise<string> {
 
 export function fileReadError(file: string, e: unknown): InputError {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return new InputError({ where: file, what: "no such file", hint: "check the path", cause: e });
+  if (code === "ENOENT")
+    return new InputError({ where: file, what: "no such file", hint: "check the path", cause: e });
   if (code === "EISDIR")
-    return new InputError({ where: file, what: "is a directory, not a file", hint: "give a file path", cause: e });
+    return new InputError({
+      where: file,
+      what: "is a directory, not a file",
+      hint: "give a file path",
+      cause: e,
+    });
   if (code === "EACCES")
-    return new InputError({ where: file, what: "permission denied", hint: "check the file's permissions", cause: e });
-  return new InputError({ where: file, what: `cannot read (${code ?? String(e)})`, hint: "check the path", cause: e });
+    return new InputError({
+      where: file,
+      what: "permission denied",
+      hint: "check the file's permissions",
+      cause: e,
+    });
+  return new InputError({
+    where: file,
+    what: `cannot read (${code ?? String(e)})`,
+    hint: "check the path",
+    cause: e,
+  });
 }
 
 /** Reads a JSON or YAML file (by extension; `.json` is JSON, everything else YAML, a JSON superset). */
@@ -65,7 +81,11 @@ export function tempSibling(path: string): string {
 }
 
 /** Writes `data` to a temporary sibling and renames it over `out` when complete. */
-export async function writeAtomic(out: string, data: string | Uint8Array, opts: WriteOptions = {}): Promise<void> {
+export async function writeAtomic(
+  out: string,
+  data: string | Uint8Array,
+  opts: WriteOptions = {},
+): Promise<void> {
   checkOutputPath(out, opts);
   await mkdir(dirname(resolve(out)), { recursive: true });
   const tmp = tempSibling(out);
@@ -74,7 +94,12 @@ export async function writeAtomic(out: string, data: string | Uint8Array, opts: 
     await rename(tmp, out);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw new IoError({ where: out, what: `cannot write (${(e as Error).message})`, hint: "check the folder exists and is writable", cause: e });
+    throw new IoError({
+      where: out,
+      what: `cannot write (${(e as Error).message})`,
+      hint: "check the folder exists and is writable",
+      cause: e,
+    });
   }
 }
 

@@ -21,12 +21,19 @@ export interface ProgressSink {
 }
 
 /** A sink for the CLI: a bar on a TTY, a line every `everyMs` otherwise, silent when `quiet`. */
-export function cliProgressSink(opts: { quiet?: boolean; stream?: NodeJS.WriteStream; everyMs?: number } = {}): ProgressSink {
+export function cliProgressSink(
+  opts: { quiet?: boolean; stream?: NodeJS.WriteStream; everyMs?: number } = {},
+): ProgressSink {
   const stream = opts.stream ?? process.stderr;
   if (opts.quiet) return { update: () => {}, stop: () => {} };
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { stream, format: "{label} [{bar}] {percentage}% {value}/{total} {detail}", hideCursor: true, clearOnComplete: true },
+      {
+        stream,
+        format: "{label} [{bar}] {percentage}% {value}/{total} {detail}",
+        hideCursor: true,
+        clearOnComplete: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     let started = false;

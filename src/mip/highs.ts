@@ -1,0 +1,273 @@
+/**
+ * The one adapter to HiGHS (Huangfu & Hall, "Parallelizing the dual revised simplex method",
+ * Math. Prog. Comp. 2018; the MIP solver of HiGHS 1.x), through the `highs` npm package
+ * (HiGHS compiled to WebAssembly). No other module imports `highs`.
+ *
+ * Runs synchronously in whatever thread calls it; `solve.ts` calls it from a worker thread so the
+ * caller's event loop stays free for progress and cancellation (a shared flag read in HiGHS's
+ * interrupt callbacks).
+ */
+
+import type { Highs, ModelData } from "highs";
+import * as highsModule from "highs";
+import type { SolverInput } from "./payload.js";
+import { relativeGap, type SolveProgress, type SolveStatus } from "./result.js";
+
+let solverPromise: Promise<Highs> | undefined;
+
+function solver(): Promise<Highs> {
+  // The package's types describe its CommonJS build; under ESM the loader is the default export.
+  type Loader = () => Promise<Highs>;
+  const mod = highsModule as unknown as { default: Loader | { default: Loader } };
+  const load = typeof mod.default === "function" ? mod.default : mod.default.default;
+  const p = solverPromise ?? load();
+  solverPromise = p;
+  return p;
+}
+
+export async function highsVersion(): Promise<string> {
+  return (await solver()).version.string;
+}
+
+export interface AdapterOptions {
+  timeLimit?: number;
+  gap?: number;
+  seed?: number;
+  log?: boolean;
+  /** Sparse MIP start by column index. */
+  warmIndices?: Int32Array;
+  warmValues?: Float64Array;
+  /** MIP start by column name (for LP/MPS input). */
+  warmByName?: Record<string, number>;
+  /** Polled in interrupt callbacks; returning true stops the solve with status `interrupted`. */
+  shouldStop?: () => boolean;
+  onProgress?: (p: SolveProgress) => void;
+  /** Minimum milliseconds between progress reports. */
+  progressEveryMs?: number;
+}
+
+export interface AdapterResult {
+  status: SolveStatus;
+  solverStatus: string;
+  objective: number | null;
+  bound: number | null;
+  gap: number | null;
+  values: Float64Array | null;
+  names: string[];
+  seconds: number;
+  nodes: number | null;
+  notes: string[];
+  isMip: boolean;
+}
+
+/** Thrown when the WebAssembly heap cannot hold the model. */
+export class HeapExhausted extends Error {}
+
+export async function solveWithHighs(input: SolverInput, opts: AdapterOptions = {}): Promise<AdapterResult> {
+  const highs = await solver();
+  const t0 = performance.now();
+  const notes: string[] = [];
+  let model: ReturnType<Highs["createModel"]> | undefined;
+  try {
+    model = highs.createModel(
+      input.kind === "text" ? { format: input.format, data: input.data } : toModelData(highs, input),
+    );
+    model.options.set({ output_flag: true, log_to_console: !!opts.log });
+    if (opts.timeLimit !== undefined) model.options.set("time_limit", opts.timeLimit);
+    if (opts.gap !== undefined) model.options.set("mip_rel_gap", opts.gap);
+    if (opts.seed !== undefined) model.options.set("random_seed", opts.seed);
+
+    const dims = model.getDimensions();
+    const numCols = dims.numCols;
+    const names: string[] = input.kind === "arrays" ? input.colNames : [];
+    if (input.kind === "text") for (let j = 0; j < numCols; j++) names.push(model.getColName(j));
+    let isMip = false;
+    for (let j = 0; j < numCols && !isMip; j++)
+      isMip = model.getColIntegrality(j) !== highs.constants.variableType.continuous;
+
+    // MIP start.
+    let warmIdx = opts.warmIndices;
+    let warmVal = opts.warmValues;
+    if (opts.warmByName) {
+      const entries = Object.entries(opts.warmByName);
+      const idx: number[] = [];
+      const val: number[] = [];
+      for (const [name, v] of entries) {
+        const j = names.indexOf(name);
+        if (j < 0) notes.push(`warm start: no variable named "${name}", ignored`);
+        else {
+          idx.push(j);
+          val.push(v);
+        }
+      }
+      warmIdx = Int32Array.from(idx);
+      warmVal = Float64Array.from(val);
+    }
+    if (warmIdx && warmVal && warmIdx.length > 0) {
+      model.setSolution({ indices: warmIdx, values: warmVal });
+      notes.push(`warm start given for ${warmIdx.length} of ${numCols} variables`);
+    }
+
+    const cb = highs.constants.callbackType;
+    const every = opts.progressEveryMs ?? 250;
+    let lastReport = 0;
+    let incumbent: number | null = null;
+    const report = (data: {
+      running_time?: number;
+      mip_dual_bound?: number;
+      mip_gap?: number;
+      mip_node_count?: bigint;
+    }) => {
+      if (!opts.onProgress) return;
+      const now = performance.now();
+      if (now - lastReport < every) return;
+      lastReport = now;
+      const bound = finiteOrNull(data.mip_dual_bound);
+      opts.onProgress({
+        seconds: data.running_time ?? (now - t0) / 1000,
+        incumbent,
+        bound,
+        gap: relativeGap(incumbent, bound),
+        nodes: data.mip_node_count === undefined ? null : Number(data.mip_node_count),
+      });
+    };
+    const stop = opts.shouldStop;
+    model.run({
+      [cb.logging](e) {
+        const msg = (e as { message?: string }).message ?? "";
+        const m = /MIP start solution is (feasible|infeasible)(?:, objective value is (\S+))?/.exec(msg);
+        if (m)
+          notes.push(
+            m[1] === "feasible"
+              ? `warm start accepted (objective ${Number(m[2])})`
+              : "warm start rejected: infeasible",
+          );
+      },
+      [cb.mipImprovingSolution](e) {
+        incumbent = finiteOrNull(e.data.objective_function_value ?? e.data.mip_primal_bound);
+        report(e.data);
+      },
+      [cb.mipInterrupt](e) {
+        report(e.data);
+        if (stop?.()) e.interrupt();
+      },
+      [cb.simplexInterrupt](e) {
+        if (stop?.()) e.interrupt();
+      },
+      [cb.ipmInterrupt](e) {
+        if (stop?.()) e.interrupt();
+      },
+    });
+
+    const code = model.getModelStatus();
+    const ms = highs.constants.modelStatus;
+    const solverStatus = Object.entries(ms).find(([, v]) => v === code)?.[0] ?? String(code);
+    const hasPrimal = Number(model.info.get("primal_solution_status")) === 2;
+    const objective = hasPrimal ? model.getObjectiveValue() : null;
+    const values = hasPrimal ? model.getSolution().colValue : null;
+    let bound: number | null = null;
+    let nodes: number | null = null;
+    if (isMip) {
+      bound = finiteOrNull(Number(model.info.get("mip_dual_bound")));
+      nodes = Number(model.info.get("mip_node_count"));
+    } else if (code === ms.optimal) bound = objective;
+    let status: SolveStatus;
+    switch (code) {
+      case ms.optimal:
+        status = "optimal";
+        break;
+      case ms.infeasible:
+        status = "infeasible";
+        break;
+      case ms.unbounded:
+        status = "unbounded";
+        break;
+      case ms.unboundedOrInfeasible:
+        status = "infeasible";
+        notes.push(
+          "the solver proved the model infeasible or unbounded without telling which; check the bounds",
+        );
+        break;
+      case ms.timeLimit:
+      case ms.iterationLimit:
+      case ms.solutionLimit:
+        status = "time_limit";
+        break;
+      case ms.interrupted:
+        status = "interrupted";
+        break;
+      case ms.empty:
+        status = "optimal";
+        break;
+      default:
+        status = "error";
+        notes.push(`solver ended with status ${solverStatus}`);
+    }
+    if (status === "optimal" && bound === null) bound = objective;
+    return {
+      status,
+      solverStatus,
+      objective,
+      bound,
+      gap: status === "optimal" && objective !== null ? 0 : relativeGap(objective, bound),
+      values,
+      names,
+      seconds: (performance.now() - t0) / 1000,
+      nodes,
+      notes,
+      isMip,
+    };
+  } catch (e) {
+    // After a WebAssembly abort the runtime is unusable: drop it so the next solve loads afresh.
+    if (/Aborted\(|RuntimeError/.test(String(e))) solverPromise = undefined;
+    if (isHeapError(e)) throw new HeapExhausted(String((e as Error)?.message ?? e));
+    throw e;
+  } finally {
+    try {
+      model?.dispose();
+    } catch {
+      // a model in an aborted runtime cannot be disposed; the runtime is dropped above
+    }
+  }
+}
+
+function toModelData(highs: Highs, p: Extract<SolverInput, { kind: "arrays" }>): ModelData {
+  return {
+    numCols: p.numCols,
+    numRows: p.numRows,
+    sense:
+      p.sense === "maximize"
+        ? highs.constants.objectiveSense.maximize
+        : highs.constants.objectiveSense.minimize,
+    offset: p.offset,
+    colCost: p.colCost,
+    colLower: p.colLower,
+    colUpper: p.colUpper,
+    rowLower: p.rowLower,
+    rowUpper: p.rowUpper,
+    matrix: {
+      format: "csr",
+      numRows: p.numRows,
+      numCols: p.numCols,
+      starts: p.starts,
+      indices: p.indices,
+      values: p.values,
+    },
+    integrality: p.integrality,
+    colNames: p.colNames,
+    rowNames: p.rowNames,
+    modelName: p.name,
+  };
+}
+
+function finiteOrNull(v: number | undefined): number | null {
+  return v === undefined || !Number.isFinite(v) ? null : v;
+}
+
+function isHeapError(e: unknown): boolean {
+  const s = String((e as Error)?.message ?? e);
+  return (
+    e instanceof RangeError ||
+    /out of memory|Cannot enlarge memory|Aborted\(OOM\)|memory access out of bounds/i.test(s)
+  );
+}

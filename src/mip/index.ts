@@ -1,0 +1,6 @@
+export * from "./expr.js";
+export { highsVersion } from "./highs.js";
+export * from "./lp-writer.js";
+export * from "./model.js";
+export * from "./result.js";
+export * from "./solve.js";

@@ -1,0 +1,34 @@
+/**
+ * Worker-thread entry: receives one solve request, runs HiGHS, posts progress and the result.
+ * The stop flag is a shared Int32Array the caller sets to 1 to interrupt (read in HiGHS callbacks).
+ */
+import { parentPort } from "node:worker_threads";
+import { type AdapterOptions, HeapExhausted, solveWithHighs } from "./highs.js";
+import type { SolverInput } from "./payload.js";
+
+export interface WorkerRequest {
+  input: SolverInput;
+  opts: Omit<AdapterOptions, "shouldStop" | "onProgress">;
+  stop: SharedArrayBuffer;
+  wantProgress: boolean;
+}
+
+export type WorkerMessage =
+  | { type: "progress"; progress: import("./result.js").SolveProgress }
+  | { type: "done"; result: import("./highs.js").AdapterResult }
+  | { type: "error"; heap: boolean; message: string };
+
+parentPort?.once("message", async (req: WorkerRequest) => {
+  const flag = new Int32Array(req.stop);
+  const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+  try {
+    const result = await solveWithHighs(req.input, {
+      ...req.opts,
+      shouldStop: () => Atomics.load(flag, 0) === 1,
+      onProgress: req.wantProgress ? (progress) => post({ type: "progress", progress }) : undefined,
+    });
+    post({ type: "done", result });
+  } catch (e) {
+    post({ type: "error", heap: e instanceof HeapExhausted, message: String((e as Error)?.message ?? e) });
+  }
+});

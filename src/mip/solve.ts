@@ -1,0 +1,156 @@
+/**
+ * Solving: a Model or LP/MPS text in, a SolveResult value out. By default the solve runs in a
+ * worker thread so the caller can show progress and cancel (AbortSignal) while HiGHS works;
+ * cancelling returns the best solution found so far with status `interrupted`.
+ */
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { InputError, MisuseError, SolverError } from "../errors/index.js";
+import { type AdapterOptions, type AdapterResult, HeapExhausted, solveWithHighs } from "./highs.js";
+import type { Model } from "./model.js";
+import { type SolverInput, toPayload } from "./payload.js";
+import { type SolveOptions, SolveOptionsSchema, type SolveResult } from "./result.js";
+import type { WorkerMessage, WorkerRequest } from "./solve-worker.js";
+
+/** Solves a model built with the modeling layer. Values are indexed like the model's variables. */
+export async function solveModel(model: Model, options: SolveOptions = {}): Promise<SolveResult> {
+  if (model.numVars === 0)
+    throw new MisuseError({
+      where: model.name,
+      what: "the model has no variables",
+      hint: "add variables before solving",
+    });
+  return run(toPayload(model), options, model.name);
+}
+
+/** Solves CPLEX LP text or MPS (text or bytes). `source` names the input in errors. */
+export async function solveText(
+  data: string | Uint8Array,
+  format: "lp" | "mps",
+  options: SolveOptions = {},
+  source = `<${format} text>`,
+): Promise<SolveResult> {
+  return run({ kind: "text", format, data }, options, source);
+}
+
+async function run(input: SolverInput, options: SolveOptions, source: string): Promise<SolveResult> {
+  const { warmStart, signal, onProgress, ...rest } = options;
+  const base = SolveOptionsSchema.parse(rest);
+  const adapterOpts: Omit<AdapterOptions, "shouldStop" | "onProgress"> = {
+    timeLimit: base.timeLimit,
+    gap: base.gap,
+    seed: base.seed,
+    log: base.log,
+  };
+  if (warmStart) {
+    if ("byName" in warmStart) adapterOpts.warmByName = { ...warmStart.byName };
+    else {
+      const idx: number[] = [];
+      const val: number[] = [];
+      const src = warmStart.byIndex;
+      if (src instanceof Map) for (const [i, v] of src) idx.push(i), val.push(v);
+      else
+        for (let i = 0; i < (src as ArrayLike<number>).length; i++)
+          idx.push(i), val.push((src as ArrayLike<number>)[i]!);
+      adapterOpts.warmIndices = Int32Array.from(idx);
+      adapterOpts.warmValues = Float64Array.from(val);
+    }
+  }
+  const extraNotes: string[] = [];
+  if (base.threads !== undefined && base.threads !== 1)
+    extraNotes.push(`threads=${base.threads} ignored: the WebAssembly build of HiGHS is single-threaded`);
+
+  let result: AdapterResult;
+  try {
+    if (base.inline) {
+      result = await solveWithHighs(input, {
+        ...adapterOpts,
+        shouldStop: () => !!signal?.aborted,
+        onProgress,
+      });
+    } else {
+      result = await inWorker(input, adapterOpts, signal, onProgress);
+    }
+  } catch (e) {
+    if (e instanceof HeapExhausted || (e instanceof SolverError && /heap/.test(e.what))) {
+      throw new SolverError({
+        where: source,
+        what: "the model is too large for the solver's 2 GiB WebAssembly heap",
+        hint: "make the model smaller (fewer variables/constraints: coarsen, shorten the horizon, fix more variables)",
+        cause: e,
+      });
+    }
+    const msg = String((e as Error)?.message ?? e);
+    if (input.kind === "text" && /read|parse|format|error/i.test(msg))
+      throw new InputError({
+        where: source,
+        what: `the solver could not read the model (${msg})`,
+        hint: `check that it is valid ${input.format.toUpperCase()}`,
+        cause: e,
+      });
+    throw new SolverError({
+      where: source,
+      what: `the solver failed (${msg})`,
+      hint: "run with --debug and report it",
+      cause: e,
+    });
+  }
+  const { isMip: _isMip, ...out } = result;
+  return { ...out, notes: [...extraNotes, ...out.notes] };
+}
+
+/**
+ * Starts the solver worker. From the compiled package it is `solve-worker.js`; when running from
+ * the TypeScript sources (tests, `npm run frugal`) a two-line bootstrap registers tsx first.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./solve-worker.js", import.meta.url));
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve("tsx/esm/api")
+      .replace(/\.cjs$/, ".mjs"),
+  ).href;
+  const entry = new URL("./solve-worker.ts", import.meta.url).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true });
+}
+
+function inWorker(
+  input: SolverInput,
+  opts: Omit<AdapterOptions, "shouldStop" | "onProgress">,
+  signal: AbortSignal | undefined,
+  onProgress: SolveOptions["onProgress"],
+): Promise<AdapterResult> {
+  const stop = new SharedArrayBuffer(4);
+  const flag = new Int32Array(stop);
+  const worker = startWorker();
+  return new Promise<AdapterResult>((resolve, reject) => {
+    let settled = false;
+    const onAbort = () => Atomics.store(flag, 0, 1);
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort);
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      void worker.terminate();
+      fn();
+    };
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.type === "progress") onProgress?.(m.progress);
+      else if (m.type === "done") finish(() => resolve(m.result));
+      else finish(() => reject(m.heap ? new HeapExhausted(m.message) : new Error(m.message)));
+    });
+    worker.on("error", (e) => finish(() => reject(isOom(e) ? new HeapExhausted(String(e)) : e)));
+    worker.on("exit", (code) => finish(() => reject(new Error(`solver worker exited with code ${code}`))));
+    const req: WorkerRequest = { input, opts, stop, wantProgress: !!onProgress };
+    worker.postMessage(req);
+  });
+}
+
+function isOom(e: unknown): boolean {
+  return /memory|ERR_WORKER_OUT_OF_MEMORY/i.test(
+    String((e as Error)?.message ?? e) + String((e as { code?: string })?.code ?? ""),
+  );
+}
