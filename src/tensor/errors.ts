@@ -1,0 +1,40 @@
+/**
+ * Typed errors of the tensor engine. Each names the file (and the tensor inside it when there is
+ * one) so `frugal: error: model.safetensors: tensor "a.weight": …; …` tells the user where to look.
+ */
+import { InputError } from "../errors/index.js";
+
+export interface TensorErrorFields {
+  file: string;
+  /** The tensor the problem is about, when there is one. */
+  tensor?: string;
+  what: string;
+  hint: string;
+  cause?: unknown;
+}
+
+function whereOf(file: string, tensor?: string): string {
+  return tensor === undefined ? file : `${file}: tensor ${JSON.stringify(tensor)}`;
+}
+
+/** A safetensors file is malformed, truncated or malicious. */
+export class SafetensorsError extends InputError {
+  readonly file: string;
+  readonly tensor: string | undefined;
+  constructor(f: TensorErrorFields) {
+    super({ where: whereOf(f.file, f.tensor), what: f.what, hint: f.hint, cause: f.cause });
+    this.file = f.file;
+    this.tensor = f.tensor;
+  }
+}
+
+/** A checkpoint folder (config.json, index, shards) is inconsistent. */
+export class CheckpointError extends InputError {
+  readonly file: string;
+  readonly tensor: string | undefined;
+  constructor(f: TensorErrorFields) {
+    super({ where: whereOf(f.file, f.tensor), what: f.what, hint: f.hint, cause: f.cause });
+    this.file = f.file;
+    this.tensor = f.tensor;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The linear-algebra backend interface: the three kernels everything else is built on. Two
+ * implementations: `native` (OpenBLAS/LAPACK through a Node-API addon) and `ts` (pure
+ * TypeScript, always available, the reference in tests). All matrices are row-major Float32.
+ */
+import type { Matrix } from "./matrix.js";
+
+export interface SvdResult {
+  /** m×k, orthonormal columns (k = min(m, n), or the requested rank). */
+  U: Matrix;
+  /** k singular values, descending, ≥ 0. */
+  S: Float32Array;
+  /** k×n, orthonormal rows. */
+  Vt: Matrix;
+}
+
+export interface QrResult {
+  /** m×k with orthonormal columns, k = min(m, n). */
+  Q: Matrix;
+  /** k×n upper trapezoidal. */
+  R: Matrix;
+}
+
+export type BackendName = "native" | "ts";
+
+export interface LinalgBackend {
+  readonly name: BackendName;
+  /** C ← alpha·op(A)·op(B) + beta·C (C allocated when not given; beta ignored then). Returns C. */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    A: Matrix,
+    B: Matrix,
+    alpha?: number,
+    beta?: number,
+    C?: Matrix,
+  ): Matrix;
+  /** Thin Householder QR. */
+  qr(A: Matrix): QrResult;
+  /** Thin exact SVD. */
+  svd(A: Matrix): SvdResult;
+  /** Threads this backend computes with. */
+  threads(): number;
+}

@@ -1,0 +1,55 @@
+/**
+ * Singular value thresholding, the proximal operator of the nuclear norm:
+ *   D_τ(A) = U diag(max(σ_i − τ, 0)) Vᵀ  =  argmin_X ½‖X − A‖_F² + τ‖X‖_*
+ * Cai, Candès & Shen, "A Singular Value Thresholding Algorithm for Matrix Completion"
+ * (SIAM J. Optim. 20(4), 2010), §2.1, Theorem 2.1. With `rank` set, only the top `rank`
+ * triplets are computed (randomized SVD when large), which is exact whenever at most `rank`
+ * singular values exceed τ.
+ */
+import { MisuseError } from "../../errors/index.js";
+import type { SvdResult } from "./backend.js";
+import type { Matrix } from "./matrix.js";
+import { reconstruct, svd, type TruncatedSvdOptions, truncatedSvd } from "./svd.js";
+
+export interface SvtResult {
+  /** D_τ(A). */
+  matrix: Matrix;
+  /** The factors of D_τ(A): singular values after shrinkage (zeros dropped). */
+  factors: SvdResult;
+  /** Number of singular values above τ. */
+  rank: number;
+}
+
+export function shrink(S: Float32Array, tau: number): Float32Array {
+  return S.map((s) => Math.max(s - tau, 0));
+}
+
+export function singularValueThreshold(
+  A: Matrix,
+  tau: number,
+  opts: TruncatedSvdOptions & { rank?: number } = {},
+): SvtResult {
+  if (!(tau >= 0))
+    throw new MisuseError({ where: "singularValueThreshold", what: `τ = ${tau}`, hint: "τ must be ≥ 0" });
+  const full = opts.rank === undefined ? svd(A, opts) : truncatedSvd(A, opts.rank, opts);
+  const s = shrink(full.S, tau);
+  let r = 0;
+  while (r < s.length && s[r]! > 0) r++;
+  const k = r;
+  const factors: SvdResult = {
+    U: { rows: full.U.rows, cols: k, data: sliceColsData(full.U, k) },
+    S: s.slice(0, k),
+    Vt: { rows: k, cols: full.Vt.cols, data: full.Vt.data.slice(0, k * full.Vt.cols) },
+  };
+  const matrix: Matrix =
+    k === 0
+      ? { rows: A.rows, cols: A.cols, data: new Float32Array(A.rows * A.cols) }
+      : reconstruct(factors, opts);
+  return { matrix, factors, rank: k };
+}
+
+function sliceColsData(U: Matrix, k: number): Float32Array {
+  const out = new Float32Array(U.rows * k);
+  for (let i = 0; i < U.rows; i++) out.set(U.data.subarray(i * U.cols, i * U.cols + k), i * k);
+  return out;
+}

@@ -1,0 +1,157 @@
+/**
+ * Lazy safetensors reader: opens the file, reads and validates the header only, and reads one
+ * tensor at a time by offset with positional reads on a FileHandle, so memory stays near the size
+ * of the largest tensor read, never the file.
+ */
+import { type FileHandle, open } from "node:fs/promises";
+import { throwIfAborted } from "../../errors/index.js";
+import { fileReadError } from "../../util/files.js";
+import { toFloat32 } from "../dtype.js";
+import { SafetensorsError } from "../errors.js";
+import type { Matrix } from "../linalg/matrix.js";
+import { checkHeaderLength, numel, parseHeader, type SafetensorsHeader, type TensorInfo } from "./header.js";
+
+/** Positional reads are split into chunks of this size (a single read is capped near 2 GiB). */
+const CHUNK = 1 << 30;
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+}
+
+async function readExactly(
+  fh: FileHandle,
+  into: Uint8Array,
+  position: number,
+  file: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  let done = 0;
+  while (done < into.byteLength) {
+    throwIfAborted(signal, file);
+    const want = Math.min(CHUNK, into.byteLength - done);
+    const { bytesRead } = await fh.read(into, done, want, position + done);
+    if (bytesRead === 0) {
+      throw new SafetensorsError({
+        file,
+        what: `unexpected end of file at byte ${position + done}`,
+        hint: "the file was truncated while reading",
+      });
+    }
+    done += bytesRead;
+  }
+}
+
+export class SafetensorsReader {
+  readonly file: string;
+  readonly header: SafetensorsHeader;
+  private fh: FileHandle | undefined;
+  private readonly byName: Map<string, TensorInfo>;
+
+  private constructor(file: string, fh: FileHandle, header: SafetensorsHeader) {
+    this.file = file;
+    this.fh = fh;
+    this.header = header;
+    this.byName = new Map(header.tensors.map((t) => [t.name, t]));
+  }
+
+  /** Opens `file` and validates its header. Close it with `close()` (or `await using`). */
+  static async open(file: string): Promise<SafetensorsReader> {
+    let fh: FileHandle;
+    try {
+      fh = await open(file, "r");
+    } catch (e) {
+      throw fileReadError(file, e);
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile())
+        throw new SafetensorsError({ file, what: "is not a regular file", hint: "give a .safetensors file" });
+      const prefix = new Uint8Array(8);
+      if (st.size >= 8) await readExactly(fh, prefix, 0, file);
+      const n = checkHeaderLength(prefix, st.size, file);
+      const json = new Uint8Array(n);
+      await readExactly(fh, json, 8, file);
+      return new SafetensorsReader(file, fh, parseHeader(json, st.size, file));
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  get tensors(): readonly TensorInfo[] {
+    return this.header.tensors;
+  }
+
+  get metadata(): Record<string, string> {
+    return this.header.metadata;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  info(name: string): TensorInfo {
+    const t = this.byName.get(name);
+    if (!t) {
+      throw new SafetensorsError({
+        file: this.file,
+        tensor: name,
+        what: "no such tensor in this file",
+        hint: "list the tensors with `frugal inspect`",
+      });
+    }
+    return t;
+  }
+
+  private handle(): FileHandle {
+    if (!this.fh)
+      throw new SafetensorsError({
+        file: this.file,
+        what: "the reader is closed",
+        hint: "open the file again",
+      });
+    return this.fh;
+  }
+
+  /** The raw little-endian bytes of one tensor, in a fresh aligned buffer. */
+  async readRaw(name: string, opts: ReadOptions = {}): Promise<Uint8Array> {
+    const t = this.info(name);
+    const out = new Uint8Array(t.end - t.begin);
+    await readExactly(this.handle(), out, this.header.dataStart + t.begin, this.file, opts.signal);
+    return out;
+  }
+
+  /** One tensor converted to Float32 (any dtype; see dtype.ts). */
+  async readFloat32(name: string, opts: ReadOptions = {}): Promise<Float32Array> {
+    const t = this.info(name);
+    return toFloat32(await this.readRaw(name, opts), t.dtype);
+  }
+
+  /**
+   * One tensor as a row-major matrix: 2-D as is, 1-D as a row, N-D with the leading dimensions
+   * flattened into rows (e.g. fused experts (E, 2p, d) → (E·2p) × d).
+   */
+  async readMatrix(name: string, opts: ReadOptions = {}): Promise<Matrix> {
+    const t = this.info(name);
+    const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1]!;
+    const rows = cols === 0 ? 0 : numel(t.shape) / cols;
+    return { rows, cols, data: await this.readFloat32(name, opts) };
+  }
+
+  async close(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Opens, reads the header, and closes: the tensor list of one file. */
+export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
+  const r = await SafetensorsReader.open(file);
+  await r.close();
+  return r.header;
+}
