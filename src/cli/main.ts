@@ -16,11 +16,16 @@ export function buildProgram(): Command {
     )
     .version(frugalVersion(), "--version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ outputError: (str, write) => write(str.startsWith("error:") ? `frugal: ${str}` : str) })
+    .configureOutput({
+      outputError: (str, write) => write(str.startsWith("error:") ? `frugal: ${str}` : str),
+    })
     .exitOverride();
   for (const c of commands) c.register(program);
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}\n${" ".repeat(13)}$ ${c.example}`);
-  program.addHelpText("after", `\nCommands with an example each:\n${lines.join("\n")}\n\nRun \`frugal COMMAND --help\` for a command's options.\n`);
+  program.addHelpText(
+    "after",
+    `\nCommands with an example each:\n${lines.join("\n")}\n\nRun \`frugal COMMAND --help\` for a command's options.\n`,
+  );
   // Every subcommand exits through our override too.
   for (const sub of program.commands) propagate(sub);
   return program;
@@ -29,7 +34,9 @@ export function buildProgram(): Command {
 function propagate(cmd: Command): void {
   cmd.exitOverride();
   cmd.showHelpAfterError("(run with --help for usage)");
-  cmd.configureOutput({ outputError: (str, write) => write(str.startsWith("error:") ? `frugal: ${str}` : str) });
+  cmd.configureOutput({
+    outputError: (str, write) => write(str.startsWith("error:") ? `frugal: ${str}` : str),
+  });
   for (const s of cmd.commands) propagate(s);
 }
 
@@ -41,7 +48,12 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      if (
+        e.code === "commander.helpDisplayed" ||
+        e.code === "commander.version" ||
+        e.code === "commander.help"
+      )
+        return 0;
       // commander has already printed its message; a bad command line is exit 2.
       return 2;
     }

@@ -58,10 +58,15 @@ export interface AdapterResult {
   nodes: number | null;
   notes: string[];
   isMip: boolean;
+  /** e.g. "HiGHS 1.15.1". */
+  solver: string;
 }
 
 /** Thrown when the WebAssembly heap cannot hold the model. */
 export class HeapExhausted extends Error {}
+
+/** Thrown when HiGHS cannot read LP/MPS input. */
+export class ModelReadError extends Error {}
 
 export async function solveWithHighs(input: SolverInput, opts: AdapterOptions = {}): Promise<AdapterResult> {
   const highs = await solver();
@@ -69,9 +74,20 @@ export async function solveWithHighs(input: SolverInput, opts: AdapterOptions = 
   const notes: string[] = [];
   let model: ReturnType<Highs["createModel"]> | undefined;
   try {
-    model = highs.createModel(
-      input.kind === "text" ? { format: input.format, data: input.data } : toModelData(highs, input),
-    );
+    if (input.kind === "text") {
+      try {
+        model = highs.createModel({ format: input.format, data: input.data });
+      } catch (e) {
+        if (/Aborted\(|RuntimeError/.test(String(e))) solverPromise = undefined;
+        const msg = String((e as Error)?.message ?? e);
+        // HiGHS's readers abort without a message on a syntax error; say what we know.
+        throw new ModelReadError(
+          /Aborted\(/.test(msg)
+            ? `HiGHS's ${input.format.toUpperCase()} reader rejected it; it reports no line`
+            : msg,
+        );
+      }
+    } else model = highs.createModel(toModelData(highs, input));
     model.options.set({ output_flag: true, log_to_console: !!opts.log });
     if (opts.timeLimit !== undefined) model.options.set("time_limit", opts.timeLimit);
     if (opts.gap !== undefined) model.options.set("mip_rel_gap", opts.gap);
@@ -216,6 +232,7 @@ export async function solveWithHighs(input: SolverInput, opts: AdapterOptions = 
       nodes,
       notes,
       isMip,
+      solver: `HiGHS ${highs.version.string}`,
     };
   } catch (e) {
     // After a WebAssembly abort the runtime is unusable: drop it so the next solve loads afresh.

@@ -77,7 +77,7 @@ function linear(
   names: string[],
   perLine: number,
 ): string {
-  if (indices.length === 0) return "0 " + names[0]; // an empty row still needs a term; 0·x is exact
+  if (indices.length === 0) return `0 ${names[0]}`; // an empty row still needs a term; 0·x is exact
   const parts: string[] = [];
   for (let t = 0; t < indices.length; t++) {
     const c = values[t]!;

@@ -21,6 +21,8 @@ export interface SolveResult {
   nodes: number | null;
   /** Human-readable remarks (e.g. "warm start accepted", "solver message: …"). */
   notes: string[];
+  /** The solver and its version, e.g. "HiGHS 1.15.1". */
+  solver: string;
   /** Raw HiGHS model status text, for diagnosis. */
   solverStatus: string;
 }

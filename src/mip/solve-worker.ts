@@ -3,7 +3,7 @@
  * The stop flag is a shared Int32Array the caller sets to 1 to interrupt (read in HiGHS callbacks).
  */
 import { parentPort } from "node:worker_threads";
-import { type AdapterOptions, HeapExhausted, solveWithHighs } from "./highs.js";
+import { type AdapterOptions, HeapExhausted, ModelReadError, solveWithHighs } from "./highs.js";
 import type { SolverInput } from "./payload.js";
 
 export interface WorkerRequest {
@@ -16,7 +16,7 @@ export interface WorkerRequest {
 export type WorkerMessage =
   | { type: "progress"; progress: import("./result.js").SolveProgress }
   | { type: "done"; result: import("./highs.js").AdapterResult }
-  | { type: "error"; heap: boolean; message: string };
+  | { type: "error"; kind: "heap" | "read" | "other"; message: string };
 
 parentPort?.once("message", async (req: WorkerRequest) => {
   const flag = new Int32Array(req.stop);
@@ -29,6 +29,7 @@ parentPort?.once("message", async (req: WorkerRequest) => {
     });
     post({ type: "done", result });
   } catch (e) {
-    post({ type: "error", heap: e instanceof HeapExhausted, message: String((e as Error)?.message ?? e) });
+    const kind = e instanceof HeapExhausted ? "heap" : e instanceof ModelReadError ? "read" : "other";
+    post({ type: "error", kind, message: String((e as Error)?.message ?? e) });
   }
 });

@@ -7,7 +7,13 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { InputError, MisuseError, SolverError } from "../errors/index.js";
-import { type AdapterOptions, type AdapterResult, HeapExhausted, solveWithHighs } from "./highs.js";
+import {
+  type AdapterOptions,
+  type AdapterResult,
+  HeapExhausted,
+  ModelReadError,
+  solveWithHighs,
+} from "./highs.js";
 import type { Model } from "./model.js";
 import { type SolverInput, toPayload } from "./payload.js";
 import { type SolveOptions, SolveOptionsSchema, type SolveResult } from "./result.js";
@@ -49,10 +55,19 @@ async function run(input: SolverInput, options: SolveOptions, source: string): P
       const idx: number[] = [];
       const val: number[] = [];
       const src = warmStart.byIndex;
-      if (src instanceof Map) for (const [i, v] of src) idx.push(i), val.push(v);
-      else
-        for (let i = 0; i < (src as ArrayLike<number>).length; i++)
-          idx.push(i), val.push((src as ArrayLike<number>)[i]!);
+      if (src instanceof Map)
+        for (const [i, v] of src) {
+          idx.push(i);
+          val.push(v);
+        }
+      else {
+        const arr = src as ArrayLike<number>;
+        for (let i = 0; i < arr.length; i++) {
+          if (Number.isNaN(arr[i]!)) continue; // NaN marks "no value" in a dense partial start
+          idx.push(i);
+          val.push(arr[i]!);
+        }
+      }
       adapterOpts.warmIndices = Int32Array.from(idx);
       adapterOpts.warmValues = Float64Array.from(val);
     }
@@ -82,11 +97,11 @@ async function run(input: SolverInput, options: SolveOptions, source: string): P
       });
     }
     const msg = String((e as Error)?.message ?? e);
-    if (input.kind === "text" && /read|parse|format|error/i.test(msg))
+    if (e instanceof ModelReadError)
       throw new InputError({
         where: source,
         what: `the solver could not read the model (${msg})`,
-        hint: `check that it is valid ${input.format.toUpperCase()}`,
+        hint: `check that it is valid ${input.kind === "text" ? input.format.toUpperCase() : "LP"}`,
         cause: e,
       });
     throw new SolverError({
@@ -140,7 +155,16 @@ function inWorker(
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "progress") onProgress?.(m.progress);
       else if (m.type === "done") finish(() => resolve(m.result));
-      else finish(() => reject(m.heap ? new HeapExhausted(m.message) : new Error(m.message)));
+      else
+        finish(() =>
+          reject(
+            m.kind === "heap"
+              ? new HeapExhausted(m.message)
+              : m.kind === "read"
+                ? new ModelReadError(m.message)
+                : new Error(m.message),
+          ),
+        );
     });
     worker.on("error", (e) => finish(() => reject(isOom(e) ? new HeapExhausted(String(e)) : e)));
     worker.on("exit", (code) => finish(() => reject(new Error(`solver worker exited with code ${code}`))));

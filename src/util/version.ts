@@ -11,10 +11,14 @@ export function frugalVersion(): string {
         name?: string;
         version?: string;
       };
-      if (pkg.name === "frugal" && pkg.version) return (cached = pkg.version);
+      if (pkg.name === "frugal" && pkg.version) {
+        cached = pkg.version;
+        return cached;
+      }
     } catch {
       // try the next candidate
     }
   }
-  return (cached = "0.0.0");
+  cached = "0.0.0";
+  return cached;
 }

@@ -1,0 +1,82 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+describe("frugal solve", () => {
+  it("solves a valid LP file: exit 0, the optimum on stdout", async () => {
+    const r = await runCli(["solve", "examples/mip/workshop.lp"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/optimal/);
+    expect(r.stdout).toMatch(/objective\s+1100/);
+    expect(r.stdout).toMatch(/chairs\s+20/);
+  });
+
+  it("--json prints exactly one JSON document with status, objective, bound, gap, seconds", async () => {
+    const r = await runCli(["solve", "examples/mip/workshop.lp", "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({
+      status: "optimal",
+      objective: 1100,
+      bound: 1100,
+      gap: 0,
+      values: { chairs: 20, tables: 10 },
+    });
+    expect(typeof j.seconds).toBe("number");
+    expect(j.versions.solver).toMatch(/^HiGHS /);
+  });
+
+  it("a missing file: exit 1 and one line naming the file", async () => {
+    const r = await runCli(["solve", "no/such/model.lp"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe("frugal: error: no/such/model.lp: no such file; check the path");
+    expect(r.stdout).toBe("");
+  });
+
+  it("an unparsable file: exit 1 and a clear message", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const f = join(dir, "bad.lp");
+    await writeFile(f, "this is not a model\n");
+    const r = await runCli(["solve", f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.lp: not a CPLEX LP file: no Minimize\/Maximize section; give an LP file/);
+    const g = join(dir, "broken.lp");
+    await writeFile(g, "Minimize\n obj: x +\nSubject To\n c: 1 <= x + y <= 3\nEnd\n");
+    const r2 = await runCli(["solve", g]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(
+      /broken\.lp: the solver could not read the model \(HiGHS.s LP reader rejected it; it reports no line\); check that it is valid LP/,
+    );
+    expect(r2.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+  });
+
+  it("an infeasible model is a result (exit 0), and usage errors exit 2", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const f = join(dir, "inf.lp");
+    await writeFile(f, "Minimize\n obj: x\nSubject To\n c1: x >= 5\n c2: x <= 3\nEnd\n");
+    const r = await runCli(["solve", f, "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).status).toBe("infeasible");
+    const u = await runCli(["solve", f, "--time-limit", "soon"]);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/--time-limit must be a positive number/);
+    const v = await runCli(["solve"]);
+    expect(v.code).toBe(2);
+    const w = await runCli(["solve", f, "--bogus"]);
+    expect(w.code).toBe(2);
+    expect(w.stderr).toMatch(/unknown option '--bogus'/);
+  });
+});
+
+describe("frugal --help", () => {
+  it("lists every command with a purpose and an example", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/solve\s+solve an LP\/MIP file/);
+    expect(r.stdout).toMatch(/\$ frugal demo/);
+    const s = await runCli(["solve", "--help"]);
+    expect(s.stdout).toMatch(/Examples:/);
+  });
+});
