@@ -132,9 +132,9 @@ export const command: CliCommand = {
           const r = await solveFile(file, flags, signal);
           const values: Record<string, number> = {};
           if (r.values)
-            r.names.forEach(
-              (n, i) => (flags.all || Math.abs(r.values![i]!) > 1e-9) && (values[n] = r.values![i]!),
-            );
+            r.names.forEach((n, i) => {
+              if (flags.all || Math.abs(r.values![i]!) > 1e-9) values[n] = r.values![i]!;
+            });
           emit(
             flags,
             {
