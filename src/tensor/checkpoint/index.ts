@@ -1,0 +1,3 @@
+export * from "./architecture.js";
+export * from "./reader.js";
+export * from "./writer.js";

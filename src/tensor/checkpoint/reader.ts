@@ -1,0 +1,290 @@
+/**
+ * Hugging Face checkpoint folder reader: `config.json` plus either `model.safetensors` or shards
+ * listed in `model.safetensors.index.json` ({"metadata": {"total_size": …}, "weight_map":
+ * {tensor: shard file}}). Only shard headers are read at open; tensor data is read lazily, and
+ * at most one shard file is open at a time. A path to a single .safetensors file also works.
+ */
+import { stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { z } from "zod";
+import { throwIfAborted } from "../../errors/index.js";
+import { isDirectory, readStructured } from "../../util/files.js";
+import { CheckpointError } from "../errors.js";
+import type { Matrix } from "../linalg/matrix.js";
+import type { TensorInfo } from "../safetensors/header.js";
+import { SafetensorsReader } from "../safetensors/reader.js";
+import { type DetectedArchitecture, detectArchitecture } from "./architecture.js";
+import layout from "./layout.json" with { type: "json" };
+
+export const INDEX_FILE: string = layout.indexFile;
+export const SINGLE_FILE: string = layout.singleFile;
+
+const IndexSchema = z.object({
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  weight_map: z.record(z.string(), z.string()),
+});
+
+export interface ShardInfo {
+  /** File name inside the folder. */
+  file: string;
+  bytes: number;
+  tensors: number;
+  metadata: Record<string, string>;
+}
+
+export interface CheckpointTensor extends TensorInfo {
+  shard: string;
+}
+
+export interface OpenOptions {
+  signal?: AbortSignal;
+}
+
+export class Checkpoint {
+  /** The folder (or the single file's folder). */
+  readonly dir: string;
+  /** The path given to `open`. */
+  readonly path: string;
+  readonly config: unknown;
+  readonly shards: readonly ShardInfo[];
+  readonly sharded: boolean;
+  /** Tensors in shard order, then file order. */
+  readonly tensors: readonly CheckpointTensor[];
+  readonly indexMetadata: Record<string, unknown> | undefined;
+  private readonly byName: Map<string, CheckpointTensor>;
+  private open_: SafetensorsReader | undefined;
+  /** Set when the checkpoint is one .safetensors file given by path. */
+  private readonly singleFile: string | undefined;
+
+  private constructor(init: {
+    dir: string;
+    path: string;
+    config: unknown;
+    shards: ShardInfo[];
+    sharded: boolean;
+    tensors: CheckpointTensor[];
+    indexMetadata?: Record<string, unknown>;
+    singleFile?: string;
+  }) {
+    this.singleFile = init.singleFile;
+    this.dir = init.dir;
+    this.path = init.path;
+    this.config = init.config;
+    this.shards = init.shards;
+    this.sharded = init.sharded;
+    this.tensors = init.tensors;
+    this.indexMetadata = init.indexMetadata;
+    this.byName = new Map(init.tensors.map((t) => [t.name, t]));
+  }
+
+  /** Opens a checkpoint folder or a single .safetensors file, validating every shard header. */
+  static async open(path: string, opts: OpenOptions = {}): Promise<Checkpoint> {
+    if (!(await isDirectory(path))) {
+      const r = await SafetensorsReader.open(path);
+      await r.close();
+      const st = await stat(path);
+      const file = basename(path);
+      return new Checkpoint({
+        dir: dirname(path),
+        path,
+        config: undefined,
+        shards: [{ file, bytes: st.size, tensors: r.tensors.length, metadata: r.metadata }],
+        sharded: false,
+        tensors: r.tensors.map((t) => ({ ...t, shard: file })),
+        singleFile: path,
+      });
+    }
+    const dir = path;
+    const configPath = join(dir, "config.json");
+    const config = (await exists(configPath)) ? await readStructured(configPath) : undefined;
+    const indexPath = join(dir, INDEX_FILE);
+    if (await exists(indexPath)) {
+      const index = parseIndex(await readStructured(indexPath), indexPath);
+      const shardFiles = [...new Set(Object.values(index.weight_map))].sort();
+      const shards: ShardInfo[] = [];
+      const tensors: CheckpointTensor[] = [];
+      for (const file of shardFiles) {
+        throwIfAborted(opts.signal, dir);
+        const full = join(dir, file);
+        if (!(await exists(full))) {
+          throw new CheckpointError({
+            file: indexPath,
+            what: `weight_map names shard "${file}", which does not exist`,
+            hint: "copy the missing shard or fix the index",
+          });
+        }
+        const r = await SafetensorsReader.open(full);
+        await r.close();
+        shards.push({ file, bytes: r.header.fileBytes, tensors: r.tensors.length, metadata: r.metadata });
+        for (const t of r.tensors) {
+          const listed = index.weight_map[t.name];
+          if (listed === undefined) {
+            throw new CheckpointError({
+              file: indexPath,
+              tensor: t.name,
+              what: `is in shard "${file}" but not in weight_map`,
+              hint: "regenerate the index",
+            });
+          }
+          if (listed !== file) {
+            throw new CheckpointError({
+              file: indexPath,
+              tensor: t.name,
+              what: `weight_map says "${listed}" but the tensor is in "${file}"`,
+              hint: "regenerate the index",
+            });
+          }
+          tensors.push({ ...t, shard: file });
+        }
+      }
+      const found = new Set(tensors.map((t) => t.name));
+      for (const [name, file] of Object.entries(index.weight_map)) {
+        if (!found.has(name)) {
+          throw new CheckpointError({
+            file: indexPath,
+            tensor: name,
+            what: `weight_map puts it in "${file}", which has no such tensor`,
+            hint: "regenerate the index or restore the shard",
+          });
+        }
+      }
+      return new Checkpoint({
+        dir,
+        path,
+        config,
+        shards,
+        sharded: true,
+        tensors,
+        indexMetadata: index.metadata,
+      });
+    }
+    const single = join(dir, SINGLE_FILE);
+    if (!(await exists(single))) {
+      throw new CheckpointError({
+        file: dir,
+        what: `has neither ${SINGLE_FILE} nor ${INDEX_FILE}`,
+        hint: "give a Hugging Face checkpoint folder with safetensors weights (or a .safetensors file)",
+      });
+    }
+    const r = await SafetensorsReader.open(single);
+    await r.close();
+    return new Checkpoint({
+      dir,
+      path,
+      config,
+      shards: [
+        { file: SINGLE_FILE, bytes: r.header.fileBytes, tensors: r.tensors.length, metadata: r.metadata },
+      ],
+      sharded: false,
+      tensors: r.tensors.map((t) => ({ ...t, shard: SINGLE_FILE })),
+    });
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  info(name: string): CheckpointTensor {
+    const t = this.byName.get(name);
+    if (!t)
+      throw new CheckpointError({
+        file: this.path,
+        tensor: name,
+        what: "no such tensor in this checkpoint",
+        hint: "list the tensors with `frugal inspect`",
+      });
+    return t;
+  }
+
+  /** Tensor names grouped by shard, in file order: read in this order to open each shard once. */
+  namesByShard(): Map<string, string[]> {
+    const m = new Map<string, string[]>();
+    for (const t of this.tensors) {
+      if (!m.has(t.shard)) m.set(t.shard, []);
+      m.get(t.shard)!.push(t.name);
+    }
+    return m;
+  }
+
+  private async reader(shard: string): Promise<SafetensorsReader> {
+    if (this.open_ && basename(this.open_.file) === shard) return this.open_;
+    await this.open_?.close();
+    this.open_ = undefined;
+    const file = this.singleFile ?? join(this.dir, shard);
+    this.open_ = await SafetensorsReader.open(file);
+    return this.open_;
+  }
+
+  async readRaw(name: string, opts: OpenOptions = {}): Promise<Uint8Array> {
+    const t = this.info(name);
+    return (await this.reader(t.shard)).readRaw(name, opts);
+  }
+
+  async readFloat32(name: string, opts: OpenOptions = {}): Promise<Float32Array> {
+    const t = this.info(name);
+    return (await this.reader(t.shard)).readFloat32(name, opts);
+  }
+
+  async readMatrix(name: string, opts: OpenOptions = {}): Promise<Matrix> {
+    const t = this.info(name);
+    return (await this.reader(t.shard)).readMatrix(name, opts);
+  }
+
+  architecture(): DetectedArchitecture {
+    return detectArchitecture(this.tensors, this.config);
+  }
+
+  async close(): Promise<void> {
+    await this.open_?.close();
+    this.open_ = undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+export function openCheckpoint(path: string, opts: OpenOptions = {}): Promise<Checkpoint> {
+  return Checkpoint.open(path, opts);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseIndex(raw: unknown, file: string): z.infer<typeof IndexSchema> {
+  const index = parseWithCheckpoint(raw, file);
+  for (const [name, shard] of Object.entries(index.weight_map)) {
+    if (
+      shard.includes("/") ||
+      shard.includes("\\") ||
+      shard === ".." ||
+      shard === "." ||
+      !shard.endsWith(".safetensors")
+    ) {
+      throw new CheckpointError({
+        file,
+        tensor: name,
+        what: `shard "${shard}" is not a .safetensors file name inside the folder`,
+        hint: "shard names must be plain file names",
+      });
+    }
+  }
+  return index;
+}
+
+function parseWithCheckpoint(raw: unknown, file: string): z.infer<typeof IndexSchema> {
+  const r = IndexSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new CheckpointError({
+    file: `${file}: ${issue.path.join(".") || "(root)"}`,
+    what: issue.message,
+    hint: "the index must be {metadata, weight_map: {tensor: shard}}",
+  });
+}

@@ -1,0 +1,171 @@
+/**
+ * Hugging Face checkpoint folder writer, in the project's plan → execute → write shape:
+ *   planShards(tensors, maxShardBytes) is pure: it assigns tensors (in order) to shards so no
+ *   shard's data exceeds the limit (a tensor larger than the limit gets a shard of its own), and
+ *   names them `model-00001-of-0000N.safetensors` (or `model.safetensors` when one suffices);
+ *   writeCheckpoint executes the plan inside a temporary sibling folder — every shard, the
+ *   `model.safetensors.index.json` weight map with metadata.total_size, config.json and the
+ *   tokenizer files copied from a source folder — and renames it to `out` only when complete,
+ *   so an interrupted write never leaves a folder that looks like a checkpoint.
+ */
+import { copyFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { MisuseError, throwIfAborted } from "../../errors/index.js";
+import { type WriteOptions, writeFolderAtomic } from "../../util/files.js";
+import type { OnProgress } from "../../util/progress.js";
+import {
+  sourceBytes,
+  type TensorSource,
+  validateSources,
+  writeSafetensorsTo,
+} from "../safetensors/writer.js";
+import layout from "./layout.json" with { type: "json" };
+
+export interface ShardPlan {
+  file: string;
+  tensors: string[];
+  bytes: number;
+}
+
+export interface CheckpointPlan {
+  shards: ShardPlan[];
+  sharded: boolean;
+  totalBytes: number;
+}
+
+export const DEFAULT_MAX_SHARD_BYTES = 5 * 1024 ** 3;
+
+export function shardFileName(i: number, n: number): string {
+  const pad = (x: number) => String(x).padStart(layout.shardDigits, "0");
+  return layout.shardPattern.replace("{i}", pad(i)).replace("{n}", pad(n));
+}
+
+/** Assigns tensors to shards of at most `maxShardBytes` of tensor data each, keeping order. */
+export function planShards(
+  tensors: readonly Pick<TensorSource, "name" | "dtype" | "shape">[],
+  maxShardBytes = DEFAULT_MAX_SHARD_BYTES,
+): CheckpointPlan {
+  if (!(maxShardBytes > 0))
+    throw new MisuseError({
+      where: "planShards",
+      what: `maxShardBytes = ${maxShardBytes}`,
+      hint: "use a positive size",
+    });
+  const groups: { tensors: string[]; bytes: number }[] = [];
+  let cur: { tensors: string[]; bytes: number } | undefined;
+  let total = 0;
+  for (const t of tensors) {
+    const b = sourceBytes(t);
+    total += b;
+    if (!cur || (cur.tensors.length > 0 && cur.bytes + b > maxShardBytes)) {
+      cur = { tensors: [], bytes: 0 };
+      groups.push(cur);
+    }
+    cur.tensors.push(t.name);
+    cur.bytes += b;
+  }
+  if (groups.length === 0) groups.push({ tensors: [], bytes: 0 });
+  const sharded = groups.length > 1;
+  return {
+    sharded,
+    totalBytes: total,
+    shards: groups.map((g, i) => ({
+      file: sharded ? shardFileName(i + 1, groups.length) : layout.singleFile,
+      tensors: g.tensors,
+      bytes: g.bytes,
+    })),
+  };
+}
+
+export interface WriteCheckpointOptions extends WriteOptions {
+  /** Shard size limit in bytes of tensor data (default 5 GiB, as transformers). */
+  maxShardBytes?: number;
+  /** config.json content to write (overrides a copied one). */
+  config?: unknown;
+  /** A folder to copy config.json, tokenizer and generation files from. */
+  copyFrom?: string;
+  /** Extra files to write: name → content. */
+  extraFiles?: Record<string, string | Uint8Array>;
+  /** safetensors `__metadata__` for every shard (default {format: "pt"}, which transformers expects). */
+  metadata?: Record<string, string>;
+  signal?: AbortSignal;
+  onProgress?: OnProgress;
+}
+
+export interface WrittenCheckpoint {
+  dir: string;
+  plan: CheckpointPlan;
+  copied: string[];
+}
+
+export async function writeCheckpoint(
+  out: string,
+  tensors: readonly TensorSource[],
+  opts: WriteCheckpointOptions = {},
+): Promise<WrittenCheckpoint> {
+  validateSources(tensors, out);
+  const plan = planShards(tensors, opts.maxShardBytes);
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const copied: string[] = [];
+  const metadata = opts.metadata ?? { format: "pt" };
+  await writeFolderAtomic(
+    out,
+    async (tmp) => {
+      let done = 0;
+      for (const shard of plan.shards) {
+        throwIfAborted(opts.signal, out);
+        await writeSafetensorsTo(
+          join(tmp, shard.file),
+          shard.tensors.map((n) => byName.get(n)!),
+          {
+            metadata,
+            signal: opts.signal,
+            onProgress: () =>
+              opts.onProgress?.({ label: `writing ${shard.file}`, done: ++done, total: tensors.length }),
+          },
+        );
+      }
+      if (plan.sharded) {
+        const weightMap: Record<string, string> = {};
+        for (const s of plan.shards) for (const n of s.tensors) weightMap[n] = s.file;
+        const index = { metadata: { total_size: plan.totalBytes }, weight_map: weightMap };
+        await writeFileIn(tmp, layout.indexFile, `${JSON.stringify(index, null, 2)}\n`);
+      }
+      if (opts.copyFrom) {
+        for (const f of layout.companionFiles) {
+          const src = join(opts.copyFrom, f);
+          if (await isFile(src)) {
+            await copyFile(src, join(tmp, f));
+            copied.push(f);
+          }
+        }
+      }
+      if (opts.config !== undefined)
+        await writeFileIn(tmp, "config.json", `${JSON.stringify(opts.config, null, 2)}\n`);
+      for (const [name, content] of Object.entries(opts.extraFiles ?? {})) {
+        if (name.includes("/") || name.includes("\\") || name.startsWith(".")) {
+          throw new MisuseError({
+            where: "writeCheckpoint",
+            what: `extra file name "${name}"`,
+            hint: "use a plain file name",
+          });
+        }
+        await writeFileIn(tmp, name, content);
+      }
+    },
+    opts,
+  );
+  return { dir: out, plan, copied };
+}
+
+async function writeFileIn(dir: string, name: string, content: string | Uint8Array): Promise<void> {
+  await writeFile(join(dir, name), content);
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,160 @@
+import { getFloat16, setFloat16 } from "@petamoriken/float16";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  DTYPES,
+  f16ToF32Table,
+  f32ToBf16Bits,
+  f32ToF16Bits,
+  fromFloat32,
+  toFloat32,
+  WRITABLE_DTYPES,
+} from "../../src/tensor/index.js";
+
+/** Reference F32 → BF16 by exact arithmetic on doubles: nearest of the two neighbours, ties to even. */
+function bf16Reference(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer);
+  const b = u[0]!;
+  if (Number.isNaN(x)) return -1;
+  const lo = b >>> 16;
+  const hi = (lo + 1) & 0xffff;
+  const val = (bits: number) => {
+    const g = new Uint32Array([bits << 16]);
+    return new Float32Array(g.buffer)[0]!;
+  };
+  if ((b & 0xffff) === 0) return lo;
+  const vlo = val(lo);
+  const vhi = val(hi);
+  const dlo = Math.abs(x - vlo);
+  const dhi = Math.abs(vhi - x);
+  if (!Number.isFinite(vhi)) {
+    // rounding past the largest finite value: halfway point is at the next (virtual) step
+    return dlo < Math.abs(vlo - val(lo - 1)) / 2 ||
+      (dlo === Math.abs(vlo - val(lo - 1)) / 2 && (lo & 1) === 0)
+      ? lo
+      : hi;
+  }
+  if (dlo < dhi) return lo;
+  if (dhi < dlo) return hi;
+  return (lo & 1) === 0 ? lo : hi;
+}
+
+describe("dtypes", () => {
+  it("knows sizes of every dtype", () => {
+    expect(DTYPES.F32.bytes).toBe(4);
+    expect(DTYPES.BF16.bytes).toBe(2);
+    expect(DTYPES.F16.bytes).toBe(2);
+    expect(DTYPES.F64.bytes).toBe(8);
+    expect(DTYPES.I64.bytes).toBe(8);
+    expect(DTYPES.BOOL.bytes).toBe(1);
+  });
+
+  it("F16 → F32 table is bit-exact with @petamoriken/float16 for all 65,536 patterns", () => {
+    const t = f16ToF32Table();
+    const dv = new DataView(new ArrayBuffer(2));
+    const f = new Float32Array(1);
+    const u = new Uint32Array(f.buffer);
+    for (let h = 0; h < 65536; h++) {
+      dv.setUint16(0, h, true);
+      const ref = getFloat16(dv, 0, true);
+      u[0] = t[h]!;
+      if (Number.isNaN(ref)) expect(Number.isNaN(f[0]!)).toBe(true);
+      else expect(Object.is(f[0], ref)).toBe(true);
+    }
+  });
+
+  it("F32 → F16 rounds to nearest even exactly like @petamoriken/float16 (property)", () => {
+    const dv = new DataView(new ArrayBuffer(2));
+    fc.assert(
+      fc.property(fc.float({ noNaN: true }), (x) => {
+        setFloat16(dv, 0, x, true);
+        const ref = dv.getUint16(0, true);
+        const got = f32ToF16Bits(new Float32Array([x]))[0]!;
+        return got === ref;
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it("F32 → F16 handles ties, subnormals, overflow, Inf and NaN", () => {
+    const src = new Float32Array([
+      65504,
+      65519.99,
+      65520,
+      -65520,
+      2 ** -24,
+      2 ** -25,
+      3 * 2 ** -25,
+      2 ** -26,
+      1 + 2 ** -11,
+      1 + 3 * 2 ** -11,
+      Infinity,
+      -Infinity,
+      NaN,
+      -0,
+    ]);
+    const bits = Array.from(f32ToF16Bits(src));
+    expect(bits.slice(0, 4)).toEqual([0x7bff, 0x7bff, 0x7c00, 0xfc00]);
+    expect(bits.slice(4, 8)).toEqual([0x0001, 0x0000, 0x0002, 0x0000]); // 2^-25 ties to 0 (even), 3·2^-25 ties to 2
+    expect(bits.slice(8, 10)).toEqual([0x3c00, 0x3c02]); // ties to even
+    expect(bits.slice(10, 12)).toEqual([0x7c00, 0xfc00]);
+    expect(bits[12]! & 0x7c00).toBe(0x7c00);
+    expect(bits[12]! & 0x3ff).not.toBe(0);
+    expect(bits[13]).toBe(0x8000);
+  });
+
+  it("F32 → BF16 rounds to nearest even (property against exact arithmetic)", () => {
+    fc.assert(
+      fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        const got = f32ToBf16Bits(new Float32Array([x]))[0]!;
+        return got === bf16Reference(x);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it("F32 → BF16 keeps Inf and NaN, overflows to Inf, ties to even", () => {
+    const bits = Array.from(
+      f32ToBf16Bits(
+        new Float32Array([Infinity, -Infinity, NaN, 3.4028234663852886e38, 1 + 2 ** -8, 1 + 3 * 2 ** -8]),
+      ),
+    );
+    expect(bits[0]).toBe(0x7f80);
+    expect(bits[1]).toBe(0xff80);
+    expect(bits[2]! & 0x7f80).toBe(0x7f80);
+    expect(bits[2]! & 0x7f).not.toBe(0);
+    expect(bits[3]).toBe(0x7f80); // max float rounds up to Inf in BF16
+    expect(bits[4]).toBe(0x3f80); // tie → even (1.0)
+    expect(bits[5]).toBe(0x3f82); // tie → even
+  });
+
+  it("round-trips every writable dtype (values representable in it are exact)", () => {
+    const vals = new Float32Array([0, -0, 1, -2, 0.5, 3.75, 1024, -0.125, Infinity, -Infinity]);
+    for (const d of WRITABLE_DTYPES) {
+      const back = toFloat32(fromFloat32(vals, d), d);
+      expect(Array.from(back)).toEqual(Array.from(vals));
+      expect(Number.isNaN(toFloat32(fromFloat32(new Float32Array([NaN]), d), d)[0])).toBe(true);
+    }
+  });
+
+  it("reads the read-only dtypes", () => {
+    expect(Array.from(toFloat32(new Uint8Array(new Float64Array([1.5, -2]).buffer), "F64"))).toEqual([
+      1.5, -2,
+    ]);
+    expect(Array.from(toFloat32(new Uint8Array(new BigInt64Array([5n, -7n]).buffer), "I64"))).toEqual([
+      5, -7,
+    ]);
+    expect(Array.from(toFloat32(new Uint8Array(new Int32Array([3, -4]).buffer), "I32"))).toEqual([3, -4]);
+    expect(Array.from(toFloat32(new Uint8Array(new Int16Array([3, -4]).buffer), "I16"))).toEqual([3, -4]);
+    expect(Array.from(toFloat32(new Uint8Array(new Int8Array([3, -4]).buffer), "I8"))).toEqual([3, -4]);
+    expect(Array.from(toFloat32(new Uint8Array([0, 255]), "U8"))).toEqual([0, 255]);
+    expect(Array.from(toFloat32(new Uint8Array([0, 1, 2]), "BOOL"))).toEqual([0, 1, 1]);
+  });
+
+  it("reads unaligned byte views", () => {
+    const buf = new Uint8Array(9);
+    buf.set(new Uint8Array(new Float32Array([1.25, -3]).buffer), 1);
+    expect(Array.from(toFloat32(buf.subarray(1), "F32"))).toEqual([1.25, -3]);
+  });
+});
