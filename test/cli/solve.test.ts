@@ -13,6 +13,12 @@ describe("frugal solve", () => {
     expect(r.stdout).toMatch(/chairs\s+20/);
   });
 
+  it("solves an MPS file (format from the extension)", async () => {
+    const r = await runCli(["solve", "examples/mip/workshop.mps", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "optimal", objective: 1100 });
+  });
+
   it("--json prints exactly one JSON document with status, objective, bound, gap, seconds", async () => {
     const r = await runCli(["solve", "examples/mip/workshop.lp", "--json"]);
     expect(r.code).toBe(0);
