@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+describe("frugal demo", () => {
+  it("writes a report folder, refuses to overwrite it, and replaces it with --force", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-demo-"));
+    const out = join(dir, "report");
+    const r = await runCli(["demo", "--only", "mip", "--out", out, "--json", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.sections[0].name).toBe("mip");
+    expect(j.sections[0].result.status).toBe("optimal");
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    expect(html).toMatch(/<svg/);
+    expect((html.match(/class="bar"/g) ?? []).length).toBe(9);
+    expect(existsSync(join(out, "demo.json"))).toBe(true);
+
+    const again = await runCli(["demo", "--only", "mip", "--out", out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(
+      `frugal: error: ${out}: already exists; choose another path or pass --force`,
+    );
+    const forced = await runCli(["demo", "--only", "mip", "--out", out, "--force", "--quiet"]);
+    expect(forced.code).toBe(0);
+  });
+
+  it("rejects an unknown section as a usage error", async () => {
+    const r = await runCli(["demo", "--only", "nope"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--only: unknown section "nope"/);
+  });
+});

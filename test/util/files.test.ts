@@ -1,0 +1,43 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/errors/index.js";
+import { readStructured, writeAtomic, writeFolderAtomic } from "../../src/util/files.js";
+
+describe("atomic outputs", () => {
+  it("a failed folder build leaves nothing behind, not even the temporary folder", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const out = join(dir, "out");
+    await expect(
+      writeFolderAtomic(out, async (tmp) => {
+        await writeFile(join(tmp, "half.bin"), "x");
+        throw new Error("interrupted");
+      }),
+    ).rejects.toThrow("interrupted");
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("refuses to overwrite an output or write over an input", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const f = join(dir, "a.txt");
+    await writeAtomic(f, "one");
+    await expect(writeAtomic(f, "two")).rejects.toThrow(
+      /already exists; choose another path or pass --force/,
+    );
+    await expect(writeAtomic(f, "two", { force: true, inputs: [f] })).rejects.toThrow(/is also an input/);
+    await writeAtomic(f, "three", { force: true });
+    expect(readFileSync(f, "utf8")).toBe("three");
+    expect(readdirSync(dir)).toEqual(["a.txt"]);
+  });
+
+  it("names the file and the syntax problem of a bad JSON/YAML file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const f = join(dir, "c.json");
+    await writeFile(f, "{ nope");
+    await expect(readStructured(f)).rejects.toThrow(InputError);
+    await expect(readStructured(f)).rejects.toThrow(/c\.json: not valid JSON/);
+  });
+});
