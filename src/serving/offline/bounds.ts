@@ -1,0 +1,52 @@
+/**
+ * Lower bounds on the makespan of any policy that serves each request on one client
+ * (work per request from offline/work.ts):
+ *   LB_work  = Σ_i w_i / J                          (total work spread perfectly)
+ *   LB_chain = max_i (a_i + c_i)                    (a request alone, from its arrival)
+ *   LB_pack  = the packing MIP's proven dual bound  (best possible assignment's max client load)
+ *   LB = max(LB_work, LB_chain, LB_pack)
+ * Valid for every simulated policy here: iteration time ≥ Σ of its members' shares, KV limits and
+ * partial batches only add time.
+ */
+import type { Profile } from "../profile/schema.js";
+import type { Trace } from "../trace/types.js";
+import { packMakespan, simplePackingBound } from "./packing.js";
+import { requestChain, requestWork } from "./work.js";
+
+export interface LowerBound {
+  seconds: number;
+  workSeconds: number;
+  chainSeconds: number;
+  /** null when the packing MIP was not run. */
+  packingSeconds: number | null;
+  /** Which term is the maximum. */
+  binding: "work" | "chain" | "packing";
+}
+
+export function lowerBound(
+  trace: Trace,
+  profile: Profile,
+  clients: number,
+  packingBound: number | null = null,
+): LowerBound {
+  const w = trace.requests.map((r) => requestWork(r, profile));
+  const work = w.reduce((s, v) => s + v, 0) / clients;
+  let chain = 0;
+  for (const r of trace.requests) chain = Math.max(chain, r.arrival + requestChain(r, profile));
+  const pack = packingBound ?? null;
+  const seconds = Math.max(work, chain, pack ?? 0);
+  const binding = seconds === work ? "work" : seconds === chain ? "chain" : "packing";
+  return { seconds, workSeconds: work, chainSeconds: chain, packingSeconds: pack, binding };
+}
+
+/** The bound including the packing MIP's dual bound (solves the MIP; for offline batches). */
+export async function lowerBoundWithPacking(
+  trace: Trace,
+  profile: Profile,
+  clients: number,
+  opts: { timeLimit?: number; signal?: AbortSignal } = {},
+): Promise<LowerBound> {
+  const w = trace.requests.map((r) => requestWork(r, profile));
+  const pack = clients > 1 ? (await packMakespan(w, clients, opts)).bound : simplePackingBound(w, 1);
+  return lowerBound(trace, profile, clients, pack);
+}

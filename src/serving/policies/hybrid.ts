@@ -1,0 +1,159 @@
+/**
+ * The hybrid offline-online method (Pang, Li, She, Wang, arXiv 2502.15763):
+ * 1. Offline: requests are packed onto clients by the minimum-makespan bin packing MIP
+ *    (offline/packing.ts) over their work w_i (offline/work.ts), LPT warm start. For traces with
+ *    arrivals (not an offline batch) requests are routed on arrival to the client with the least
+ *    outstanding work (online list scheduling), since future requests are unknown.
+ * 2. Online sorting: each client's waiting queue is kept sorted (longest work first by default,
+ *    so long requests start early and the tail holds short ones).
+ * 3. Prefill insertion by a Lagrangian rule. Iterations are prefill-only or decode-only (as vLLM
+ *    V0). Relaxing "all B batch slots are busy" with a price per idle slot-iteration equal to the
+ *    marginal time of a token at the current batch, t_d(D)/|D|, each decode iteration that leaves
+ *    f admissible requests waiting adds f·t_d(D)/|D| seconds of idle-slot cost. A prefill
+ *    insertion stalls every running decode for the fixed iteration cost α_p; it is inserted when
+ *    the accumulated idle cost reaches λ·α_p (then the account is reset). λ = 0 is prefill-first
+ *    (vLLM V0 with sorting); λ = 1 balances the two costs (the economic-lot-size optimum, which
+ *    batches ≈ B·sqrt(2α_p/(o·α_d)) prefills per insertion for outputs of o tokens).
+ *    An idle client (no running request) always inserts. KV exhaustion preempts by recompute.
+ */
+import { z } from "zod";
+import { throwIfAborted } from "../../errors/index.js";
+import { packMakespan } from "../offline/packing.js";
+import { requestWork } from "../offline/work.js";
+import { decodeSeconds } from "../profile/time.js";
+import type { Client, Seq } from "../sim/state.js";
+import { fitsKv, insertSorted, makeRouter } from "./common.js";
+import type { PolicyDef, PolicyInstance, PolicyPlanInfo } from "./types.js";
+import { admitPrefills, decodeStep } from "./vllm-v0.js";
+
+export const HybridParams = z.object({
+  /** Price of the prefill stall relative to idle slots (0 = insert whenever possible). */
+  lambda: z.number().nonnegative().default(1),
+  order: z.enum(["longest-first", "shortest-first", "fcfs"]).default("longest-first"),
+  /** Solver time limit for the offline packing MIP (seconds). */
+  packingTimeLimit: z.number().positive().default(10),
+  /** Skip the MIP above this many binaries (LPT packing instead). */
+  maxBinaries: z.number().int().positive().default(20000),
+  /** "mip" (default), or "lpt" to pack by the heuristic only. */
+  packing: z.enum(["mip", "lpt"]).default("mip"),
+  /** "separate": prefill-only insertion iterations (V0-style); "mixed": prefills ride in a decode iteration. */
+  insertion: z.enum(["separate", "mixed"]).default("separate"),
+});
+
+/** How many waiting requests a prefill insertion could admit now (dry run of admitPrefills). */
+export function admissibleCount(c: Client): number {
+  let budget = c.spec.maxBatchedTokens;
+  let free = c.freeBlocks - c.watermarkBlocks;
+  let k = 0;
+  for (const s of c.waiting) {
+    if (c.running.length + k >= c.spec.maxBatchSize) break;
+    const n = s.len;
+    if (n > budget && !(k === 0 && n > c.spec.maxBatchedTokens)) break;
+    const need = c.blocksFor(n);
+    if (need > free) break;
+    free -= need;
+    budget -= n;
+    k++;
+  }
+  return k;
+}
+
+export const hybrid: PolicyDef<typeof HybridParams> = {
+  name: "hybrid",
+  summary: "offline makespan packing (MIP) + longest-first sorting + Lagrangian prefill insertion",
+  reference: "https://arxiv.org/abs/2502.15763",
+  params: HybridParams,
+  create(params): PolicyInstance {
+    let assignment: Int32Array | null = null;
+    const fallback = makeRouter("least-work");
+    const key =
+      params.order === "longest-first"
+        ? (s: Seq) => -s.work
+        : params.order === "shortest-first"
+          ? (s: Seq) => s.work
+          : (s: Seq) => s.req.arrival;
+    return {
+      name: "hybrid",
+      async prepare(ctx, seqs): Promise<PolicyPlanInfo> {
+        for (const s of seqs) s.work = requestWork(s.req, ctx.profile);
+        const offline = seqs.length > 0 && seqs.every((s) => s.req.arrival === seqs[0]!.req.arrival);
+        if (!offline)
+          return {
+            kind: "online least-work routing",
+            notes: ["requests arrive over time: routed to the least outstanding work"],
+          };
+        const ok = seqs.map((s) => fitsKv(s.req, ctx.profile.client));
+        const idx = seqs.map((_, i) => i).filter((i) => ok[i]);
+        throwIfAborted(ctx.signal, "hybrid packing");
+        const r = await packMakespan(
+          idx.map((i) => seqs[i]!.work),
+          ctx.clients,
+          {
+            timeLimit: params.packingTimeLimit,
+            maxBinaries: params.packing === "lpt" ? 0 : params.maxBinaries,
+            signal: ctx.signal,
+          },
+        );
+        assignment = new Int32Array(seqs.length);
+        idx.forEach((i, k) => (assignment![i] = r.assignment[k]!));
+        return {
+          kind: `offline packing (${r.method})`,
+          status: r.status,
+          objective: r.makespan,
+          bound: r.bound,
+          gap: r.gap,
+          seconds: r.seconds,
+          notes: [
+            `LPT max load ${r.lptMakespan.toFixed(3)} s, packed max load ${r.makespan.toFixed(3)} s, ${r.binaries} binaries`,
+            ...r.notes,
+          ],
+        };
+      },
+      route: (s, clients) => (assignment ? assignment[s.req.id]! : fallback(s, clients)),
+      enqueue: (c, s) => insertSorted(c.waiting, s, key),
+      admissible: (s, c) => fitsKv(s.req, c.spec) && s.req.promptTokens <= c.spec.maxBatchedTokens,
+      step(c) {
+        if (c.running.length === 0 || params.lambda === 0) {
+          const pre = admitPrefills(c);
+          if (pre.length) {
+            c.scratch = 0;
+            return { items: pre };
+          }
+          return decodeStep(c);
+        }
+        const f = admissibleCount(c);
+        if (params.insertion === "mixed") {
+          // Decodes first (they may preempt), then prefills join the same iteration when the rule allows.
+          const dec = decodeStep(c);
+          const items = dec ? dec.items : [];
+          const stall = Math.max(0, c.timeModel.prefill.alpha - c.timeModel.decode.alpha);
+          if (f > 0 && c.scratch >= params.lambda * stall) {
+            const pre = admitPrefills(c);
+            if (pre.length) c.scratch = 0;
+            items.push(...pre);
+          } else if (f > 0 && items.length) {
+            let ctx = 0;
+            for (const it of items) ctx += it.seq.computed + 1;
+            c.scratch += (f * decodeSeconds(c.timeModel, items.length, ctx)) / items.length;
+          }
+          return items.length ? { items } : null;
+        }
+        if (f > 0 && c.scratch >= params.lambda * c.timeModel.prefill.alpha) {
+          const pre = admitPrefills(c);
+          if (pre.length) {
+            c.scratch = 0;
+            return { items: pre };
+          }
+        }
+        const batch = decodeStep(c);
+        if (batch && f > 0) {
+          let ctx = 0;
+          for (const it of batch.items) ctx += it.seq.computed + 1;
+          const n = batch.items.length;
+          c.scratch += (f * decodeSeconds(c.timeModel, n, ctx)) / n;
+        }
+        return batch;
+      },
+    };
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * Orca (Yu et al., "Orca: A Distributed Serving System for Transformer-Based Generative Models",
+ * OSDI 2022, §4.2 Algorithm 1): iteration-level FCFS scheduling with selective batching. Every
+ * iteration runs the running requests' decodes together with the whole prompts of newly admitted
+ * requests (mixed batch). A request is admitted FCFS while the batch has room (max batch size) and
+ * the KV slots for its maximum length (prompt + output tokens) can be reserved up front, so Orca
+ * never preempts. The per-iteration token budget caps the admitted prompt tokens.
+ */
+import { z } from "zod";
+import type { Client, Seq } from "../sim/state.js";
+import { fitsKv, makeRouter } from "./common.js";
+import type { PolicyDef, PolicyInstance } from "./types.js";
+
+export const OrcaParams = z.object({
+  routing: z.enum(["round-robin", "least-loaded", "least-work"]).default("round-robin"),
+});
+
+export const orca: PolicyDef<typeof OrcaParams> = {
+  name: "orca",
+  summary: "Orca: iteration-level FCFS, prefills mixed into decode iterations, full-length KV reservation",
+  reference: "https://www.usenix.org/conference/osdi22/presentation/yu",
+  params: OrcaParams,
+  create(params): PolicyInstance {
+    const route = makeRouter(params.routing);
+    return {
+      name: "orca",
+      route,
+      enqueue: (c: Client, s: Seq) => {
+        c.waiting.push(s);
+      },
+      admissible: (s, c) => fitsKv(s.req, c.spec, false) && s.req.promptTokens <= c.spec.maxBatchedTokens,
+      step(c) {
+        const items: { seq: Seq; tokens: number }[] = [];
+        for (const s of c.running) items.push({ seq: s, tokens: 1 });
+        let budget = c.spec.maxBatchedTokens;
+        while (c.waiting.length > 0 && c.running.length < c.spec.maxBatchSize) {
+          const s = c.waiting[0]!;
+          const n = s.len;
+          if (n > budget) break;
+          // Reserve the request's maximum length (prompt + output − 1 cached tokens) at admission.
+          if (!c.allocate(s, s.req.promptTokens + s.req.outputTokens - 1)) break;
+          budget -= n;
+          c.admit(s, 0);
+          items.push({ seq: s, tokens: n });
+        }
+        return items.length ? { items } : null;
+      },
+    };
+  },
+};

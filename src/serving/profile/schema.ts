@@ -1,0 +1,53 @@
+/**
+ * A serving profile: the per-iteration time model of one client (a model replica, e.g. a
+ * tensor-parallel GPU group) and its limits. Shape of the time model as in the serving spec and
+ * DistServe's simulator (Zhong et al., OSDI 2024, §4 latency model):
+ *   prefill part  = β_p·Σ p_i + γ_p·Σ p_i·(p_i + c_i)   (p_i tokens computed for request i, c_i context already cached)
+ *   decode part   = β_d·b + δ_d·Σ ctx_i                  (b decoding requests with contexts ctx_i)
+ *   iteration     = α + prefill part + decode part,  α = α_p if any prefill else α_d (max of both when mixed)
+ * All coefficients in seconds (per token, per request, per token², per context token).
+ */
+import { z } from "zod";
+
+export const TimeModelSchema = z.object({
+  prefill: z.object({
+    alpha: z.number().nonnegative(),
+    beta: z.number().nonnegative(),
+    gamma: z.number().nonnegative().default(0),
+  }),
+  decode: z.object({
+    alpha: z.number().nonnegative(),
+    beta: z.number().nonnegative().default(0),
+    delta: z.number().nonnegative().default(0),
+  }),
+});
+export type TimeModel = z.output<typeof TimeModelSchema>;
+
+export const ClientSpecSchema = z.object({
+  /** vLLM `max_num_seqs`: requests in a batch. */
+  maxBatchSize: z.number().int().positive(),
+  /** KV-cache capacity in blocks. */
+  kvBlocks: z.number().int().positive(),
+  /** Tokens per KV block (vLLM's default 16). */
+  blockSize: z.number().int().positive().default(16),
+  /** vLLM `max_num_batched_tokens`: tokens computed in one iteration (prefill budget / chunk budget). */
+  maxBatchedTokens: z.number().int().positive().default(2048),
+  /** Fraction of KV blocks kept free when admitting a new request (vLLM V0 default 0.01). */
+  watermark: z.number().min(0).max(0.5).default(0.01),
+  /** GPUs per client (documentation and reports only). */
+  gpus: z.number().int().positive().default(1),
+});
+export type ClientSpec = z.output<typeof ClientSpecSchema>;
+
+export const ProfileSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().default(""),
+  /** Where the coefficients come from (measurement, roofline arithmetic, fit), in words. */
+  source: z.string().default(""),
+  timeModel: TimeModelSchema,
+  client: ClientSpecSchema,
+  /** Free-form facts (hardware, derivation, calibration) kept with the profile. */
+  notes: z.record(z.string(), z.unknown()).optional(),
+});
+export type Profile = z.output<typeof ProfileSchema>;
+export type ProfileInput = z.input<typeof ProfileSchema>;

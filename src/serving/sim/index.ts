@@ -1,0 +1,3 @@
+export * from "./heap.js";
+export * from "./simulate.js";
+export * from "./state.js";

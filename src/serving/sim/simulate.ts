@@ -1,0 +1,232 @@
+/**
+ * The discrete-event serving simulator. Events sit in a heap ordered by (time, rank, sequence):
+ * iteration ends (rank 0) free slots and KV blocks first, arrivals (rank 1) are then routed to a
+ * client, and idle clients start their next iteration last (rank 2), so requests that arrive at
+ * the same instant are all visible to the policy that batches them. Each client runs one iteration
+ * at a time; its duration comes from the profile's time model (profile/time.ts).
+ */
+import { MisuseError, throwIfAborted } from "../../errors/index.js";
+import type { OnProgress } from "../../util/progress.js";
+import type { PolicyInstance, PolicyPlanInfo } from "../policies/types.js";
+import type { Profile } from "../profile/schema.js";
+import { iterationSeconds } from "../profile/time.js";
+import type { Trace } from "../trace/types.js";
+import { EventHeap } from "./heap.js";
+import { Client, Seq } from "./state.js";
+
+export interface SimulateOptions {
+  clients: number;
+  signal?: AbortSignal;
+  onProgress?: OnProgress;
+  /** Safety net: stop (status "stalled") after this many iterations without progress. */
+  maxIdleIterations?: number;
+}
+
+export interface RequestOutcome {
+  id: number;
+  client: number;
+  arrival: number;
+  promptTokens: number;
+  outputTokens: number;
+  /** -1 when rejected. */
+  firstTokenTime: number;
+  finishTime: number;
+  preemptions: number;
+  rejected: boolean;
+}
+
+export interface SimRun {
+  policy: string;
+  trace: string;
+  clients: Client[];
+  requests: RequestOutcome[];
+  rejected: number;
+  events: number;
+  iterations: number;
+  makespan: number;
+  wallSeconds: number;
+  plan?: PolicyPlanInfo;
+  status: "completed" | "stalled";
+}
+
+export async function simulate(
+  trace: Trace,
+  profile: Profile,
+  policy: PolicyInstance,
+  opts: SimulateOptions,
+): Promise<SimRun> {
+  if (!Number.isInteger(opts.clients) || opts.clients < 1)
+    throw new MisuseError({
+      where: "simulate",
+      what: `clients = ${opts.clients}`,
+      hint: "use a positive integer",
+    });
+  const t0 = performance.now();
+  const seqs = trace.requests.map((r) => new Seq(r));
+  const clients = Array.from(
+    { length: opts.clients },
+    (_, j) => new Client(j, profile.client, profile.timeModel),
+  );
+  const plan = policy.prepare
+    ? await policy.prepare(
+        { trace, profile, clients: opts.clients, signal: opts.signal, onProgress: opts.onProgress },
+        seqs,
+      )
+    : undefined;
+
+  const heap = new EventHeap();
+  const inFlight: (Seq[] | null)[] = clients.map(() => null);
+  const tokensOf: number[][] = clients.map(() => []);
+  const kicked = clients.map(() => false);
+  let nextArrival = 0;
+  let events = 0;
+  let iterations = 0;
+  let rejected = 0;
+  let finished = 0;
+  let idleIters = 0;
+  let status: SimRun["status"] = "completed";
+  const maxIdle = opts.maxIdleIterations ?? 1_000_000;
+  const total = seqs.length;
+
+  const kick = (j: number, now: number) => {
+    if (!kicked[j] && !clients[j]!.busy) {
+      kicked[j] = true;
+      heap.push({ time: now, rank: 2, kind: "kick", target: j });
+    }
+  };
+  if (seqs.length > 0) heap.push({ time: seqs[0]!.req.arrival, rank: 1, kind: "arrival", target: 0 });
+
+  let now = 0;
+  for (let ev = heap.pop(); ev; ev = heap.pop()) {
+    events++;
+    now = ev.time;
+    if ((events & 0xffff) === 0) {
+      throwIfAborted(opts.signal, `simulate ${policy.name}`);
+      opts.onProgress?.({ label: `simulating ${policy.name}`, done: finished + rejected, total });
+    }
+    if (ev.kind === "arrival") {
+      const s = seqs[ev.target]!;
+      nextArrival = ev.target + 1;
+      if (nextArrival < seqs.length)
+        heap.push({ time: seqs[nextArrival]!.req.arrival, rank: 1, kind: "arrival", target: nextArrival });
+      const j = policy.route(s, clients);
+      const c = clients[j]!;
+      s.client = j;
+      if (!policy.admissible(s, c)) {
+        s.state = "rejected";
+        rejected++;
+        continue;
+      }
+      s.state = "waiting";
+      c.outstanding++;
+      c.outstandingWork += s.work;
+      policy.enqueue(c, s);
+      kick(j, now);
+    } else if (ev.kind === "kick") {
+      const j = ev.target;
+      kicked[j] = false;
+      const c = clients[j]!;
+      if (c.busy) continue;
+      const batch = policy.step(c, now);
+      if (!batch || batch.items.length === 0) continue;
+      let pTok = 0;
+      let pSq = 0;
+      let nDec = 0;
+      let ctx = 0;
+      let nPre = 0;
+      const members: Seq[] = [];
+      const toks: number[] = [];
+      for (const { seq, tokens } of batch.items) {
+        if (tokens === 1 && seq.computed > 0) {
+          nDec++;
+          ctx += seq.computed + 1;
+        } else {
+          nPre++;
+          pTok += tokens;
+          pSq += tokens * (tokens + seq.computed);
+        }
+        members.push(seq);
+        toks.push(tokens);
+      }
+      const dt = iterationSeconds(c.timeModel, {
+        prefillTokens: pTok,
+        prefillSquares: pSq,
+        decodes: nDec,
+        decodeContext: ctx,
+      });
+      c.busy = true;
+      c.busySeconds += dt;
+      c.log.start.push(now);
+      c.log.end.push(now + dt);
+      c.log.prefills.push(nPre);
+      c.log.decodes.push(nDec);
+      c.log.tokens.push(pTok + nDec);
+      inFlight[j] = members;
+      tokensOf[j] = toks;
+      iterations++;
+      heap.push({ time: now + dt, rank: 0, kind: "iterEnd", target: j });
+    } else {
+      const j = ev.target;
+      const c = clients[j]!;
+      const members = inFlight[j]!;
+      const toks = tokensOf[j]!;
+      let progressed = false;
+      for (let k = 0; k < members.length; k++) {
+        const s = members[k]!;
+        if (s.state !== "running") continue; // preempted after being scheduled (cannot happen mid-iteration, kept for safety)
+        s.computed += toks[k]!;
+        if (s.computed >= s.len) {
+          s.generated++;
+          progressed = true;
+          if (s.firstTokenTime < 0) s.firstTokenTime = now;
+          if (s.generated >= s.req.outputTokens) {
+            s.state = "done";
+            s.finishTime = now;
+            c.release(s);
+            c.outstanding--;
+            c.outstandingWork -= s.work;
+            finished++;
+          }
+        } else if (toks[k]! > 0) progressed = true;
+      }
+      if (c.running.some((s) => s.state === "done")) c.running = c.running.filter((s) => s.state !== "done");
+      inFlight[j] = null;
+      c.busy = false;
+      idleIters = progressed ? 0 : idleIters + 1;
+      if (idleIters > maxIdle) {
+        status = "stalled";
+        break;
+      }
+      kick(j, now);
+    }
+  }
+  const requests: RequestOutcome[] = seqs.map((s) => ({
+    id: s.req.id,
+    client: s.client,
+    arrival: s.req.arrival,
+    promptTokens: s.req.promptTokens,
+    outputTokens: s.req.outputTokens,
+    firstTokenTime: s.state === "rejected" ? -1 : s.firstTokenTime,
+    finishTime: s.state === "rejected" ? -1 : s.finishTime,
+    preemptions: s.preemptions,
+    rejected: s.state === "rejected",
+  }));
+  if (finished + rejected < total && status === "completed") status = "stalled";
+  opts.onProgress?.({ label: `simulating ${policy.name}`, done: finished + rejected, total });
+  let makespan = 0;
+  for (const c of clients)
+    if (c.log.end.length) makespan = Math.max(makespan, c.log.end[c.log.end.length - 1]!);
+  return {
+    policy: policy.name,
+    trace: trace.name,
+    clients,
+    requests,
+    rejected,
+    events,
+    iterations,
+    makespan,
+    wallSeconds: (performance.now() - t0) / 1000,
+    plan,
+    status,
+  };
+}

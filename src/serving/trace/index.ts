@@ -1,0 +1,5 @@
+export * from "./gsm8k.js";
+export * from "./parse.js";
+export * from "./read.js";
+export * from "./synthetic.js";
+export * from "./types.js";
