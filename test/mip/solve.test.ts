@@ -90,22 +90,9 @@ describe("limits, warm starts and cancellation", () => {
   });
 
   it("uses a warm start: HiGHS accepts it and never returns worse", async () => {
-    const { model, start, makespan } = buildJobShop(hard);
-    // A feasible schedule: jobs one after another (makespan = total work).
-    const warm = new Map<number, number>();
-    let t = 0;
-    hard.jobs.forEach((ops, j) =>
-      ops.forEach(([, d], k) => {
-        warm.set(start[j]![k]!, t);
-        t += d;
-      }),
-    );
-    warm.set(makespan, t);
-    // The order binaries y_m_ja_ka_jb_kb = 1 when (ja, ka) runs before (jb, kb): job ja before jb.
-    model.columns.forEach((c, i) => {
-      const y = /^y_\d+_(\d+)_\d+_(\d+)_\d+$/.exec(c.name);
-      if (y) warm.set(i, Number(y[1]) < Number(y[2]) ? 1 : 0);
-    });
+    const built = buildJobShop(hard);
+    const { model } = built;
+    const { warm, makespan: t } = serialSchedule(hard, built);
     const r = await solveModel(model, { timeLimit: 1, warmStart: { byIndex: warm } });
     const accepted = r.notes.find((n) => n.startsWith("warm start accepted"));
     expect(accepted, r.notes.join("; ")).toBeDefined();
@@ -126,11 +113,19 @@ describe("limits, warm starts and cancellation", () => {
   });
 
   it("an AbortSignal stops the solve and keeps the incumbent", async () => {
-    const { model } = buildJobShop(randomJobShop(5, 15, 6));
+    const inst = randomJobShop(5, 15, 6);
+    const built = buildJobShop(inst);
+    const { model } = built;
     const ac = new AbortController();
     const progress: number[] = [];
     setTimeout(() => ac.abort(), 1500);
-    const r = await solveModel(model, { signal: ac.signal, onProgress: (p) => progress.push(p.seconds) });
+    // The warm start guarantees an incumbent however slow the machine is.
+    const { warm } = serialSchedule(inst, built);
+    const r = await solveModel(model, {
+      signal: ac.signal,
+      warmStart: { byIndex: warm },
+      onProgress: (p) => progress.push(p.seconds),
+    });
     expect(r.status).toBe("interrupted");
     expect(r.values).not.toBeNull();
     expect(r.seconds).toBeLessThan(8);
@@ -171,6 +166,24 @@ describe("misuse is a typed error", () => {
     await expect(solveModel(new Model("empty"))).rejects.toThrow(/no variables/);
   });
 });
+
+/** A feasible full assignment: jobs run one after another; y = 1 when the lower job index goes first. */
+function serialSchedule(inst: JobShop, built: ReturnType<typeof buildJobShop>) {
+  const warm = new Map<number, number>();
+  let t = 0;
+  inst.jobs.forEach((ops, j) =>
+    ops.forEach(([, d], k) => {
+      warm.set(built.start[j]![k]!, t);
+      t += d;
+    }),
+  );
+  warm.set(built.makespan, t);
+  built.model.columns.forEach((c, i) => {
+    const y = /^y_\d+_(\d+)_\d+_(\d+)_\d+$/.exec(c.name);
+    if (y) warm.set(i, Number(y[1]) < Number(y[2]) ? 1 : 0);
+  });
+  return { warm, makespan: t };
+}
 
 /** Random job-shop: each job visits every machine once, in a random order, durations 1..9. */
 function randomJobShop(seed: number, jobs: number, machines: number): JobShop {
