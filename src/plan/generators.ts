@@ -1,0 +1,138 @@
+/**
+ * Built-in graph generators: a uniform transformer chain (L layers grouped into PP stages), an MoE
+ * layer stack (attention → router → E experts in parallel → combine, all-to-all between them) and
+ * a multimodal branch (vision and text encoders in parallel → fusion → decoder).
+ * Times are per micro-batch in seconds (or any unit, consistently); memory in bytes (or units).
+ */
+import type { GraphInput } from "./graph.js";
+
+export interface ChainOptions {
+  stages: number;
+  microBatches: number;
+  forward?: number;
+  backward?: number;
+  weight?: number;
+  activationBytes?: number;
+  /** F&B time for a stage pair; omitted = no overlap. */
+  forwardBackward?: number;
+  /** Per-stage time multipliers (non-uniform chains); default all 1. */
+  scale?: number[];
+  bytes?: number;
+  name?: string;
+}
+
+/** A chain of `stages` operators, each one pipeline stage (a group of transformer layers). */
+export function transformerChain(o: ChainOptions): GraphInput {
+  const F = o.forward ?? 1;
+  const B = o.backward ?? 2;
+  const W = o.weight ?? 1;
+  const ops = Array.from({ length: o.stages }, (_, s) => {
+    const k = o.scale?.[s] ?? 1;
+    return {
+      id: `stage${s}`,
+      forward: F * k,
+      backward: B * k,
+      weight: W * k,
+      activationBytes: o.activationBytes ?? 1,
+      stage: s,
+    };
+  });
+  return {
+    name: o.name ?? `chain-${o.stages}x${o.microBatches}`,
+    microBatches: o.microBatches,
+    ...(o.forwardBackward !== undefined ? { overlap: { factor: o.forwardBackward / (F + B) } } : {}),
+    operators: ops,
+    edges: ops.slice(1).map((op, i) => ({ from: ops[i]!.id, to: op.id, bytes: o.bytes ?? 0 })),
+  };
+}
+
+export interface MoeOptions {
+  layers: number;
+  experts: number;
+  microBatches: number;
+  attention?: number;
+  expert?: number;
+  /** Bytes moved router → expert and expert → combine (the all-to-all). */
+  dispatchBytes?: number;
+  overlapFactor?: number;
+}
+
+/** L MoE layers: attn_l → router_l → expert_l_e (parallel) → combine_l → attn_{l+1}. */
+export function moeStack(o: MoeOptions): GraphInput {
+  const A = o.attention ?? 1;
+  const X = o.expert ?? 1;
+  const ops: GraphInput["operators"] = [];
+  const edges: NonNullable<GraphInput["edges"]> = [];
+  let prev: string | null = null;
+  for (let l = 0; l < o.layers; l++) {
+    const attn = `L${l}.attn`;
+    const router = `L${l}.router`;
+    const combine = `L${l}.combine`;
+    ops.push({ id: attn, forward: A, backward: 2 * A, weight: A, activationBytes: 1 });
+    ops.push({ id: router, forward: 0.1 * A, backward: 0.2 * A, weight: 0.1 * A, activationBytes: 0.1 });
+    if (prev) edges.push({ from: prev, to: attn, bytes: 0 });
+    edges.push({ from: attn, to: router, bytes: 0 });
+    for (let e = 0; e < o.experts; e++) {
+      const ex = `L${l}.expert${e}`;
+      ops.push({ id: ex, forward: X, backward: 2 * X, weight: X, activationBytes: 1 });
+      edges.push({ from: router, to: ex, bytes: o.dispatchBytes ?? 0 });
+      edges.push({ from: ex, to: combine, bytes: o.dispatchBytes ?? 0 });
+    }
+    ops.push({ id: combine, forward: 0.1 * A, backward: 0.2 * A, weight: 0, activationBytes: 0.1 });
+    prev = combine;
+  }
+  return {
+    name: `moe-${o.layers}x${o.experts}`,
+    microBatches: o.microBatches,
+    ...(o.overlapFactor !== undefined ? { overlap: { factor: o.overlapFactor } } : {}),
+    operators: ops,
+    edges,
+  };
+}
+
+export interface MultimodalOptions {
+  microBatches: number;
+  visionLayers?: number;
+  textLayers?: number;
+  decoderLayers?: number;
+  layer?: number;
+  bytes?: number;
+  overlapFactor?: number;
+}
+
+/** vision encoder ‖ text encoder → fusion → decoder, each encoder/decoder a chain of layers. */
+export function multimodal(o: MultimodalOptions): GraphInput {
+  const T = o.layer ?? 1;
+  const ops: GraphInput["operators"] = [];
+  const edges: NonNullable<GraphInput["edges"]> = [];
+  const chain = (prefix: string, n: number, scale: number): string[] => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = `${prefix}${i}`;
+      ops.push({
+        id,
+        forward: T * scale,
+        backward: 2 * T * scale,
+        weight: T * scale,
+        activationBytes: scale,
+      });
+      if (i > 0) edges.push({ from: ids[i - 1]!, to: id, bytes: o.bytes ?? 0 });
+      ids.push(id);
+    }
+    return ids;
+  };
+  const vis = chain("vision", o.visionLayers ?? 4, 1);
+  const txt = chain("text", o.textLayers ?? 2, 1);
+  ops.push({ id: "fusion", forward: 0.5 * T, backward: T, weight: 0.5 * T, activationBytes: 0.5 });
+  edges.push({ from: vis[vis.length - 1]!, to: "fusion", bytes: o.bytes ?? 0 });
+  edges.push({ from: txt[txt.length - 1]!, to: "fusion", bytes: o.bytes ?? 0 });
+  const dec = chain("decoder", o.decoderLayers ?? 4, 1);
+  edges.push({ from: "fusion", to: dec[0]!, bytes: o.bytes ?? 0 });
+  return {
+    name: "multimodal",
+    microBatches: o.microBatches,
+    ...(o.overlapFactor !== undefined ? { overlap: { factor: o.overlapFactor } } : {}),
+    operators: ops,
+    edges,
+  };
+}
