@@ -1,1 +1,3 @@
 export * from "./html.js";
+export * from "./timeline.js";
+export * from "./cdf.js";

@@ -3,6 +3,7 @@ export * from "./compare.js";
 export * from "./errors.js";
 export * from "./metrics.js";
 export * from "./offline/index.js";
+export * from "./output/index.js";
 export * from "./policies/index.js";
 export * from "./presets.js";
 export * from "./profile/index.js";

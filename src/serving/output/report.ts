@@ -1,0 +1,92 @@
+/** The HTML report of a comparison: policy table, per-client slot-utilization timelines, TTFT/TPOT/latency CDFs. */
+import { cdfSvg } from "../../report/cdf.js";
+import { escapeHtml, htmlPage, htmlTable } from "../../report/html.js";
+import { binIntervals, timelineSvg } from "../../report/timeline.js";
+import type { CompareResult } from "../compare.js";
+
+export interface ReportExtras {
+  title?: string;
+  subtitle?: string;
+  notes?: string[];
+}
+
+export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): string {
+  const rows = r.policies.map((p) => {
+    const m = p.metrics;
+    return [
+      p.name,
+      m.makespanSeconds,
+      100 * m.slotUtilization,
+      100 * m.busyUtilization,
+      m.gapToLowerBound === null ? null : 100 * m.gapToLowerBound,
+      m.ttftSeconds.p50,
+      m.tpotSeconds.p50,
+      m.latencySeconds.p99,
+      m.outputTokensPerSecond,
+      m.preemptions,
+      m.rejected,
+    ];
+  });
+  const table = htmlTable(
+    [
+      "policy",
+      "makespan s",
+      "slot util %",
+      "busy util %",
+      "gap to LB %",
+      "TTFT p50 s",
+      "TPOT p50 s",
+      "latency p99 s",
+      "output tok/s",
+      "preemptions",
+      "rejected",
+    ],
+    rows,
+    2,
+  );
+  const T = Math.max(...r.policies.map((p) => p.metrics.makespanSeconds), 1e-9);
+  const timelines = r.runs
+    .map((run) => {
+      const B = run.clients[0]?.spec.maxBatchSize ?? 1;
+      const tl = run.clients.map((c) => {
+        const L = c.log;
+        const vals = L.prefills.map((p, k) => (p + L.decodes[k]!) / B);
+        return { label: `client ${c.index}`, bins: binIntervals(L.start, L.end, vals, T, 240) };
+      });
+      return timelineSvg(tl, { seconds: T, title: `${run.policy}: batch-slot utilization per client` });
+    })
+    .join("");
+  const done = (i: number) => r.runs[i]!.requests.filter((q) => !q.rejected && q.finishTime >= 0);
+  const ttft = cdfSvg(
+    r.runs.map((run, i) => ({ label: run.policy, values: done(i).map((q) => q.firstTokenTime - q.arrival) })),
+    { xLabel: "time to first token (s)", title: "TTFT CDF" },
+  );
+  const tpot = cdfSvg(
+    r.runs.map((run, i) => ({
+      label: run.policy,
+      values: done(i)
+        .filter((q) => q.outputTokens > 1)
+        .map((q) => (q.finishTime - q.firstTokenTime) / (q.outputTokens - 1)),
+    })),
+    { xLabel: "time per output token (s)", title: "TPOT CDF" },
+  );
+  const lat = cdfSvg(
+    r.runs.map((run, i) => ({ label: run.policy, values: done(i).map((q) => q.finishTime - q.arrival) })),
+    { xLabel: "end-to-end latency (s)", title: "Latency CDF" },
+  );
+  const lb = r.lowerBound;
+  const notes = (extras.notes ?? []).map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("");
+  const body = `${notes}
+<h2>Policies</h2>${table}
+<p>Lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)} s, chain ${lb.chainSeconds.toFixed(2)} s${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)} s`}; binding: ${lb.binding}).
+Slot utilization = Σ requests computing × iteration time / (clients × max batch × makespan); busy = Σ client busy time / (clients × makespan).</p>
+<h2>Utilization timelines</h2>${timelines}
+<h2>Latency distributions</h2>${ttft}${tpot}${lat}`;
+  return htmlPage(
+    {
+      title: extras.title ?? `frugal serving: ${r.trace}`,
+      subtitle: extras.subtitle ?? `${r.requests} requests, ${r.clients} clients, profile ${r.profile}`,
+    },
+    body,
+  );
+}
