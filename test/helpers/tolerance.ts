@@ -20,12 +20,20 @@ export function expectClose(actual: number | null | undefined, expected: number,
   expect(actual, `expected a number close to ${expected}`).not.toBeNull();
   expect(actual).not.toBeUndefined();
   if (!isClose(actual as number, expected, tol))
-    expect.fail(`expected ${actual} to be within rel ${tol.rel ?? 1e-6} / abs ${tol.abs ?? 1e-9} of ${expected}`);
+    expect.fail(
+      `expected ${actual} to be within rel ${tol.rel ?? 1e-6} / abs ${tol.abs ?? 1e-9} of ${expected}`,
+    );
 }
 
-export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance = {}): void {
+export function expectAllClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance = {},
+): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < actual.length; i++)
     if (!isClose(actual[i]!, expected[i]!, tol))
-      expect.fail(`index ${i}: expected ${actual[i]} to be within rel ${tol.rel ?? 1e-6} / abs ${tol.abs ?? 1e-9} of ${expected[i]}`);
+      expect.fail(
+        `index ${i}: expected ${actual[i]} to be within rel ${tol.rel ?? 1e-6} / abs ${tol.abs ?? 1e-9} of ${expected[i]}`,
+      );
 }
