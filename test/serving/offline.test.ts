@@ -1,0 +1,119 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  builtinProfile,
+  createPolicy,
+  lowerBound,
+  lpt,
+  packMakespan,
+  policyNames,
+  requestChain,
+  requestWork,
+  simplePackingBound,
+  simulate,
+  syntheticTrace,
+} from "../../src/serving/index.js";
+import { expectClose } from "../helpers/tolerance.js";
+
+function bruteForce(work: number[], J: number): number {
+  let best = Number.POSITIVE_INFINITY;
+  const loads = new Array(J).fill(0);
+  const rec = (i: number) => {
+    if (i === work.length) {
+      best = Math.min(best, Math.max(...loads));
+      return;
+    }
+    for (let j = 0; j < J; j++) {
+      loads[j] += work[i]!;
+      if (Math.max(...loads) < best) rec(i + 1);
+      loads[j] -= work[i]!;
+    }
+  };
+  rec(0);
+  return best;
+}
+
+describe("offline packing", () => {
+  it("LPT on Graham's worst case is 4/3 − 1/(3J) of the optimum", () => {
+    // J = 2: jobs 3,3,2,2,2 → LPT 7, OPT 6.
+    expect(lpt([3, 3, 2, 2, 2], 2).makespan).toBe(7);
+    expect(simplePackingBound([3, 3, 2, 2, 2], 2)).toBe(6);
+  });
+
+  it("the MIP finds the brute-force optimum where LPT does not, and its bound is valid", async () => {
+    const work = [3, 3, 2, 2, 2];
+    const r = await packMakespan(work, 2, { timeLimit: 20 });
+    expect(r.method).toBe("mip");
+    expect(r.status).toBe("optimal");
+    expect(r.makespan).toBe(6);
+    expect(r.bound).toBeLessThanOrEqual(6 + 1e-9);
+    const loads = [0, 0];
+    work.forEach((w, i) => (loads[r.assignment[i]!]! += w));
+    expect(Math.max(...loads)).toBe(6);
+  });
+
+  it("matches brute force on random small instances", async () => {
+    for (let seed = 1; seed <= 4; seed++) {
+      const work = syntheticTrace({
+        requests: 8,
+        prompt: { kind: "constant", value: 1 },
+        output: { kind: "uniform", min: 1, max: 30 },
+        seed,
+      }).requests.map((r) => r.outputTokens);
+      const r = await packMakespan(work, 3, { timeLimit: 20, gap: 0 });
+      expect(r.makespan).toBe(bruteForce(work, 3));
+      expect(r.bound).toBeLessThanOrEqual(r.makespan + 1e-6);
+    }
+  });
+
+  it("falls back to LPT above the binary limit", async () => {
+    const r = await packMakespan([5, 4, 3, 3, 3, 1], 3, { maxBinaries: 5 });
+    expect(r.status).toBe("heuristic");
+    expect(r.method).toBe("lpt");
+  });
+});
+
+describe("work and lower bounds", () => {
+  const prof = builtinProfile("llama65b");
+  it("work and chain follow the closed forms", () => {
+    const { prefill: P, decode: D } = prof.timeModel;
+    const B = prof.client.maxBatchSize;
+    const r = { id: 0, arrival: 0, promptTokens: 100, outputTokens: 11 };
+    expectClose(
+      requestWork(r, prof),
+      P.alpha / B + P.beta * 100 + P.gamma * 1e4 + 10 * (D.alpha / B + D.beta) + D.delta * (10 * 100 + 55),
+    );
+    expectClose(
+      requestChain(r, prof),
+      P.alpha + P.beta * 100 + P.gamma * 1e4 + 10 * (D.alpha + D.beta) + D.delta * (10 * 100 + 55),
+    );
+  });
+
+  it("no policy beats the lower bound (property over random traces)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom(0, 0.5, 5),
+        async (seed, clients, rate) => {
+          const t = syntheticTrace({
+            requests: 40,
+            ratePerSecond: rate,
+            prompt: { kind: "lognormal", median: 60, sigma: 0.7, max: 600 },
+            output: { kind: "lognormal", median: 50, sigma: 0.8, max: 400 },
+            seed,
+          });
+          const lb = lowerBound(t, prof, clients).seconds;
+          for (const p of policyNames()) {
+            const r = await simulate(t, prof, createPolicy(p, p === "hybrid" ? { packing: "lpt" } : {}), {
+              clients,
+            });
+            expect(r.status).toBe("completed");
+            expect(r.makespan).toBeGreaterThanOrEqual(lb * (1 - 1e-9));
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * Hand-worked cases for the policies. Time model: every iteration costs 1 s (α_p = α_d = 1, all
+ * other coefficients 0), so the schedule can be followed on paper.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  createPolicy,
+  listPolicies,
+  type Profile,
+  ProfileSchema,
+  type Request,
+  runMetrics,
+  simulate,
+  type Trace,
+} from "../../src/serving/index.js";
+
+function profile(client: Partial<Profile["client"]> = {}): Profile {
+  return ProfileSchema.parse({
+    name: "unit",
+    timeModel: { prefill: { alpha: 1, beta: 0 }, decode: { alpha: 1 } },
+    client: {
+      maxBatchSize: 8,
+      kvBlocks: 1000,
+      blockSize: 16,
+      maxBatchedTokens: 2048,
+      watermark: 0,
+      ...client,
+    },
+  });
+}
+function trace(rows: [number, number, number][]): Trace {
+  const requests: Request[] = rows.map(([a, p, o], id) => ({
+    id,
+    arrival: a,
+    promptTokens: p,
+    outputTokens: o,
+  }));
+  return { name: "hand", source: "test", requests };
+}
+const run = (t: Trace, prof: Profile, policy: string, params = {}, clients = 1) =>
+  simulate(t, prof, createPolicy(policy, params), { clients });
+
+describe("vllm-v0 (prefill-first FCFS)", () => {
+  it("prefills together, then decodes; a new arrival's prefill pauses the decodes", async () => {
+    // t=0..1 prefill A,B (first tokens); 1..2 decode (2nd tokens); C arrives at 1.5;
+    // at 2 prefill-first: prefill C 2..3; decode A,B,C 3..4 (A,B done at 4); decode C 4..5 (done).
+    const r = await run(
+      trace([
+        [0, 16, 3],
+        [0, 16, 3],
+        [1.5, 8, 3],
+      ]),
+      profile(),
+      "vllm-v0",
+    );
+    expect(r.requests.map((q) => [q.firstTokenTime, q.finishTime])).toEqual([
+      [1, 4],
+      [1, 4],
+      [3, 5],
+    ]);
+    expect(r.makespan).toBe(5);
+    expect(r.clients[0]!.log.prefills).toEqual([2, 0, 1, 0, 0]);
+    expect(r.clients[0]!.log.decodes).toEqual([0, 2, 0, 3, 1]);
+  });
+
+  it("preempts the latest request by recompute when a block runs out, and recomputes it prefill-first", async () => {
+    // blockSize 4, 4 blocks. A,B: p=4, o=6 (3 blocks each at the end). Prefill at 0..1 (1 block each),
+    // decodes 1..5 grow to 2 blocks each (all 4 used). At 5 A needs a 3rd block: B (latest) is preempted,
+    // A decodes 5..6 and finishes; B recomputes its 9 tokens 6..7 and emits its last token.
+    const r = await run(
+      trace([
+        [0, 4, 6],
+        [0, 4, 6],
+      ]),
+      profile({ blockSize: 4, kvBlocks: 4 }),
+      "vllm-v0",
+    );
+    expect(r.requests.map((q) => [q.firstTokenTime, q.finishTime, q.preemptions])).toEqual([
+      [1, 6, 0],
+      [1, 7, 1],
+    ]);
+    expect(r.clients[0]!.log.prefills).toEqual([2, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it("respects max_num_seqs and the prompt-token budget (head-of-line, no skipping)", async () => {
+    // Budget 20 tokens: A(12) admitted, B(12) does not fit the remaining 8, so C(4) waits behind B.
+    const r = await run(
+      trace([
+        [0, 12, 1],
+        [0, 12, 1],
+        [0, 4, 1],
+      ]),
+      profile({ maxBatchedTokens: 20 }),
+      "vllm-v0",
+    );
+    expect(r.clients[0]!.log.prefills).toEqual([1, 2]);
+    const s = await run(
+      trace([
+        [0, 4, 2],
+        [0, 4, 2],
+        [0, 4, 2],
+      ]),
+      profile({ maxBatchSize: 2 }),
+      "vllm-v0",
+    );
+    expect(s.clients[0]!.log.prefills).toEqual([2, 0, 1, 0]);
+  });
+
+  it("keeps the watermark free when admitting", async () => {
+    // 10 blocks, watermark 0.2 → 2 kept free; each prompt of 16 tokens needs 1 block (+1 later).
+    const r = await run(
+      trace(Array.from({ length: 10 }, () => [0, 16, 1] as [number, number, number])),
+      profile({ kvBlocks: 10, watermark: 0.2 }),
+      "vllm-v0",
+    );
+    expect(r.clients[0]!.log.prefills).toEqual([8, 2]);
+  });
+
+  it("rejects requests that can never fit the KV cache, with a count, and serves the rest", async () => {
+    const r = await run(
+      trace([
+        [0, 100, 100],
+        [0, 4, 2],
+      ]),
+      profile({ blockSize: 4, kvBlocks: 8 }),
+      "vllm-v0",
+    );
+    expect(r.rejected).toBe(1);
+    expect(r.status).toBe("completed");
+    expect(r.requests[0]!.rejected).toBe(true);
+    expect(r.requests[1]!.finishTime).toBe(2);
+    expect(runMetrics(r).completed).toBe(1);
+  });
+});
+
+describe("vllm-v1 (decode-first, chunked prefill)", () => {
+  it("chunks a long prompt under the token budget and mixes decodes with new prefills", async () => {
+    // Budget 8. A: p=20 → chunks 8, 8, 4 (first token at 3), then 1 decode (done at 4).
+    const r = await run(trace([[0, 20, 2]]), profile({ maxBatchedTokens: 8 }), "vllm-v1");
+    expect(r.requests[0]!.firstTokenTime).toBe(3);
+    expect(r.requests[0]!.finishTime).toBe(4);
+    // A decodes while B (arrived at 0.5) prefills in the same iteration 1..2.
+    const s = await run(
+      trace([
+        [0, 4, 3],
+        [0.5, 4, 2],
+      ]),
+      profile(),
+      "vllm-v1",
+    );
+    expect(s.clients[0]!.log.prefills).toEqual([1, 1, 0]);
+    expect(s.clients[0]!.log.decodes).toEqual([0, 1, 2]);
+    expect(s.requests.map((q) => q.finishTime)).toEqual([3, 3]);
+  });
+});
+
+describe("orca", () => {
+  it("reserves the whole request's KV at admission, so the second request waits (no preemption)", async () => {
+    const r = await run(
+      trace([
+        [0, 4, 6],
+        [0, 4, 6],
+      ]),
+      profile({ blockSize: 4, kvBlocks: 4 }),
+      "orca",
+    );
+    expect(r.requests.map((q) => q.preemptions)).toEqual([0, 0]);
+    // A: 0..6; B admitted at 6 (mixed with nothing), done at 12.
+    expect(r.requests.map((q) => q.finishTime)).toEqual([6, 12]);
+  });
+});
+
+describe("hybrid", () => {
+  it("with λ = 0 on one client it is prefill-first with longest-first sorting", async () => {
+    const t = trace([
+      [0, 8, 2],
+      [0, 8, 5],
+      [0, 8, 3],
+    ]);
+    const r = await run(t, profile({ maxBatchSize: 1 }), "hybrid", { lambda: 0 });
+    // One slot: longest work first → request 1, then 2, then 0.
+    const order = [...r.requests].sort((a, b) => a.firstTokenTime - b.firstTokenTime).map((q) => q.id);
+    expect(order).toEqual([1, 2, 0]);
+  });
+
+  it("packs an offline batch so the clients' work is balanced (LPT/MIP), versus round-robin", async () => {
+    const t = trace([
+      [0, 8, 40],
+      [0, 8, 2],
+      [0, 8, 40],
+      [0, 8, 2],
+    ]);
+    const h = await run(t, profile({ maxBatchSize: 1 }), "hybrid", {}, 2);
+    const v = await run(t, profile({ maxBatchSize: 1 }), "vllm-v0", {}, 2);
+    // Round-robin puts both long requests on client 0; the packing separates them.
+    expect(v.makespan).toBe(80);
+    expect(h.makespan).toBe(42);
+  });
+
+  it("batches prefills by the Lagrangian rule: fewer prefill iterations than prefill-first", async () => {
+    const rows = Array.from(
+      { length: 64 },
+      (_, i) => [0, 32, 20 + ((i * 37) % 61)] as [number, number, number],
+    );
+    const r0 = await run(trace(rows), profile({ maxBatchSize: 16 }), "hybrid", { lambda: 0 });
+    const r1 = await run(trace(rows), profile({ maxBatchSize: 16 }), "hybrid", { lambda: 1 });
+    const count = (r: typeof r0) => r.clients[0]!.log.prefills.filter((p) => p > 0).length;
+    expect(count(r1)).toBeLessThan(count(r0));
+    expect(r1.makespan).toBeLessThanOrEqual(r0.makespan);
+  });
+});
+
+describe("registry", () => {
+  it("lists the four policies with references, and rejects unknown names and bad params", () => {
+    expect(listPolicies().map((p) => p.name)).toEqual(["vllm-v0", "vllm-v1", "orca", "hybrid"]);
+    expect(() => createPolicy("fifo")).toThrow(
+      '--policy: unknown policy "fifo"; use one of vllm-v0, vllm-v1, orca, hybrid',
+    );
+    expect(() => createPolicy("hybrid", { lambda: -1 })).toThrow("policy hybrid parameters: lambda");
+  });
+});
