@@ -62,6 +62,9 @@ export interface AdapterResult {
   solver: string;
 }
 
+/** The WebAssembly heap is capped at 2 GiB; an abort above this size is taken as exhaustion. */
+const HEAP_NEARLY_FULL = 1.5 * 2 ** 30;
+
 /** Thrown when the WebAssembly heap cannot hold the model. */
 export class HeapExhausted extends Error {}
 
@@ -236,8 +239,19 @@ export async function solveWithHighs(input: SolverInput, opts: AdapterOptions = 
     };
   } catch (e) {
     // After a WebAssembly abort the runtime is unusable: drop it so the next solve loads afresh.
-    if (/Aborted\(|RuntimeError/.test(String(e))) solverPromise = undefined;
-    if (isHeapError(e)) throw new HeapExhausted(String((e as Error)?.message ?? e));
+    const aborted = /Aborted\(|RuntimeError/.test(String(e));
+    if (aborted) solverPromise = undefined;
+    // A failed allocation inside HiGHS surfaces as a bare abort; near the 2 GiB cap, call it that.
+    let heapBytes = 0;
+    try {
+      heapBytes = highs.memoryBytes;
+    } catch {
+      // the runtime may be too broken to answer
+    }
+    if (isHeapError(e) || (aborted && heapBytes >= HEAP_NEARLY_FULL))
+      throw new HeapExhausted(
+        `${String((e as Error)?.message ?? e)} (heap ${(heapBytes / 2 ** 20).toFixed(0)} MiB)`,
+      );
     throw e;
   } finally {
     try {
