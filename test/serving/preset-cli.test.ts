@@ -31,8 +31,14 @@ describe("frugal serving CLI", () => {
   beforeEach(() => {
     out = "";
     err = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-    vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
+    vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+      out += String(s);
+      return true;
+    });
+    vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+      err += String(s);
+      return true;
+    });
     process.exitCode = undefined;
   });
   afterEach(() => {
