@@ -1,9 +1,10 @@
 /** `frugal solve MODEL.lp|MODEL.mps`: solve an LP/MIP file with HiGHS and print the outcome. */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { InputError } from "../errors/index.js";
+import { z } from "zod";
+import { InputError, parseWith } from "../errors/index.js";
 import { type SolveResult, solveText } from "../mip/index.js";
-import { fileReadError } from "../util/files.js";
+import { fileReadError, readStructured } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
 import type { CliCommand } from "./commands.js";
@@ -25,6 +26,14 @@ interface SolveFlags extends GlobalFlags {
   format?: "lp" | "mps";
   log?: boolean;
   all?: boolean;
+  start?: string;
+}
+
+const StartSchema = z.record(z.string(), z.number().refine(Number.isFinite, "must be a finite number"));
+
+/** Reads a MIP start: a JSON/YAML object of variable name → value (partial is fine). */
+export async function readStart(file: string): Promise<Record<string, number>> {
+  return parseWith(StartSchema, await readStructured(file), file, 'give an object like {"x": 1, "y": 0}');
 }
 
 export async function solveFile(file: string, flags: SolveFlags, signal?: AbortSignal): Promise<SolveResult> {
@@ -36,6 +45,7 @@ export async function solveFile(file: string, flags: SolveFlags, signal?: AbortS
     throw fileReadError(file, e);
   }
   const text = bytes.toString("utf8");
+  const start = flags.start ? await readStart(flags.start) : undefined;
   if (
     format === "lp" &&
     !/^\s*(max(imi[sz]e|imum)?|min(imi[sz]e|imum)?)\b/im.test(text.replace(/\\.*$/gm, ""))
@@ -53,6 +63,7 @@ export async function solveFile(file: string, flags: SolveFlags, signal?: AbortS
       timeLimit: flags.timeLimit,
       gap: flags.gap,
       log: flags.log,
+      warmStart: start ? { byName: start } : undefined,
       signal,
       onProgress: (p) => {
         if (flags.quiet || p.seconds - lastLine < 2) return;
@@ -111,6 +122,7 @@ export const command: CliCommand = {
       )
       .option("--gap <fraction>", "stop at this relative MIP gap, e.g. 0.01", nonNegativeNumber("--gap"))
       .option("--format <lp|mps>", "the file's format (default: from its extension)")
+      .option("--start <file>", "a MIP start: JSON/YAML object of variable name → value (partial is fine)")
       .option("--all", "print zero values too")
       .option("--log", "print the solver's log to stderr");
     withCommonFlags(cmd);
@@ -118,6 +130,7 @@ export const command: CliCommand = {
       "frugal solve examples/mip/workshop.lp",
       "frugal solve model.mps --time-limit 30 --gap 0.01",
       "frugal solve model.lp --json | jq .objective",
+      'frugal solve model.lp --start start.json   # warm start from {"x": 1, "y": 0}',
     ]);
     cmd.action(
       action(async (file: string, flags: SolveFlags) => {

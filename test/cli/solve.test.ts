@@ -76,6 +76,24 @@ describe("frugal solve", () => {
   });
 });
 
+describe("frugal solve --start", () => {
+  it("passes a MIP start by name, and names the bad entry of a bad start file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const good = join(dir, "start.json");
+    await writeFile(good, JSON.stringify({ chairs: 10, tables: 15 }));
+    const r = await runCli(["solve", "examples/mip/workshop.lp", "--start", good, "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).notes).toContain("warm start accepted (objective 1050)");
+    const bad = join(dir, "bad.json");
+    await writeFile(bad, JSON.stringify({ chairs: "ten" }));
+    const b = await runCli(["solve", "examples/mip/workshop.lp", "--start", bad]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(
+      /bad\.json: chairs: Invalid input: expected number, received string; give an object like/,
+    );
+  });
+});
+
 describe("frugal --help", () => {
   it("lists every command with a purpose and an example", async () => {
     const r = await runCli(["--help"]);
