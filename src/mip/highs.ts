@@ -11,7 +11,7 @@
 import type { Highs, ModelData } from "highs";
 import * as highsModule from "highs";
 import type { SolverInput } from "./payload.js";
-import { relativeGap, type SolveProgress, type SolveStatus } from "./result.js";
+import { relativeGap, type SolveProgress, type SolveResult, type SolveStatus } from "./result.js";
 
 let solverPromise: Promise<Highs> | undefined;
 
@@ -46,20 +46,9 @@ export interface AdapterOptions {
   progressEveryMs?: number;
 }
 
-export interface AdapterResult {
-  status: SolveStatus;
-  solverStatus: string;
-  objective: number | null;
-  bound: number | null;
-  gap: number | null;
-  values: Float64Array | null;
-  names: string[];
-  seconds: number;
-  nodes: number | null;
-  notes: string[];
+/** What the adapter returns: a SolveResult plus whether the model had integer variables. */
+export interface AdapterResult extends SolveResult {
   isMip: boolean;
-  /** e.g. "HiGHS 1.15.1". */
-  solver: string;
 }
 
 /** The WebAssembly heap is capped at 2 GiB; an abort above this size is taken as exhaustion. */
