@@ -7,9 +7,19 @@
  * Usage: npx tsx bench/serving.ts [trace.csv] [clients]
  */
 import { existsSync } from "node:fs";
-import { builtinProfile, createPolicy, lowerBound, policyNames, readTrace, runMetrics, simulate } from "../src/serving/index.js";
+import {
+  builtinProfile,
+  createPolicy,
+  lowerBound,
+  policyNames,
+  readTrace,
+  runMetrics,
+  simulate,
+} from "../src/serving/index.js";
 
-const file = process.argv[2] ?? new URL("../../shared/data/azure-llm-2023/AzureLLMInferenceTrace_conv.csv", import.meta.url).pathname;
+const file =
+  process.argv[2] ??
+  new URL("../../shared/data/azure-llm-2023/AzureLLMInferenceTrace_conv.csv", import.meta.url).pathname;
 const clients = Number(process.argv[3] ?? 8);
 if (!existsSync(file)) {
   process.stderr.write(`bench/serving: trace ${file} not found; pass a trace path\n`);
@@ -22,12 +32,20 @@ profile.client = { ...profile.client, maxBatchSize: 256, maxBatchedTokens: 8192 
 const t0 = performance.now();
 const lb = lowerBound(trace, profile, clients);
 const lbWall = (performance.now() - t0) / 1000;
-console.log(`${trace.name}: ${trace.requests.length} requests, ${clients} clients, profile ${profile.name} (max batch 256)`);
-console.log(`reference: closed-form lower bound ${lb.seconds.toFixed(1)} s computed in ${(lbWall * 1e3).toFixed(2)} ms`);
-console.log("policy     makespan_s  vs_LB  rejected  events   wall_s  sim_s/wall_s  events/s   wall_vs_formula");
+console.log(
+  `${trace.name}: ${trace.requests.length} requests, ${clients} clients, profile ${profile.name} (max batch 256)`,
+);
+console.log(
+  `reference: closed-form lower bound ${lb.seconds.toFixed(1)} s computed in ${(lbWall * 1e3).toFixed(2)} ms`,
+);
+console.log(
+  "policy     makespan_s  vs_LB  rejected  events   wall_s  sim_s/wall_s  events/s   wall_vs_formula",
+);
 let total = 0;
 for (const name of policyNames()) {
-  const r = await simulate(trace, profile, createPolicy(name, name === "hybrid" ? { packing: "lpt" } : {}), { clients });
+  const r = await simulate(trace, profile, createPolicy(name, name === "hybrid" ? { packing: "lpt" } : {}), {
+    clients,
+  });
   const m = runMetrics(r, lb.seconds);
   total += r.wallSeconds;
   console.log(

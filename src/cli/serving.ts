@@ -76,8 +76,8 @@ function parseParams(list: string[] | undefined, single?: string): Record<string
     if (!policy)
       throw usage("--param", `"${kv}" names no policy`, "write policy.name=value, e.g. hybrid.lambda=0.5");
     const num = Number(raw);
-    (out[policy] ??= {})[name] =
-      raw === "true" ? true : raw === "false" ? false : Number.isFinite(num) ? num : raw;
+    out[policy] ??= {};
+    out[policy][name] = raw === "true" ? true : raw === "false" ? false : Number.isFinite(num) ? num : raw;
   }
   return out;
 }
