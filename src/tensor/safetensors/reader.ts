@@ -6,7 +6,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { throwIfAborted } from "../../errors/index.js";
 import { fileReadError } from "../../util/files.js";
-import { toFloat32 } from "../dtype.js";
+import { expandInPlace, toFloat32 } from "../dtype.js";
 import { SafetensorsError } from "../errors.js";
 import type { Matrix } from "../linalg/matrix.js";
 import { checkHeaderLength, numel, parseHeader, type SafetensorsHeader, type TensorInfo } from "./header.js";
@@ -124,6 +124,19 @@ export class SafetensorsReader {
   /** One tensor converted to Float32 (any dtype; see dtype.ts). */
   async readFloat32(name: string, opts: ReadOptions = {}): Promise<Float32Array> {
     const t = this.info(name);
+    if (t.dtype === "BF16" || t.dtype === "F16") {
+      // Read into the first half of the Float32 buffer and widen in place: one allocation.
+      const n = (t.end - t.begin) / 2;
+      const buf = new ArrayBuffer(n * 4);
+      await readExactly(
+        this.handle(),
+        new Uint8Array(buf, 0, n * 2),
+        this.header.dataStart + t.begin,
+        this.file,
+        opts.signal,
+      );
+      return expandInPlace(buf, n, t.dtype);
+    }
     return toFloat32(await this.readRaw(name, opts), t.dtype);
   }
 
