@@ -1,6 +1,7 @@
 /** The registry of CLI commands: name, one-line purpose, an example, and how to register it. */
 import type { Command } from "commander";
 import * as demo from "./demo.js";
+import * as serving from "./serving.js";
 import * as solve from "./solve.js";
 
 export interface CliCommand {
@@ -10,4 +11,4 @@ export interface CliCommand {
   register(program: Command): void;
 }
 
-export const commands: CliCommand[] = [demo.command, solve.command];
+export const commands: CliCommand[] = [demo.command, serving.command, solve.command];

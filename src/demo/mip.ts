@@ -23,7 +23,7 @@ export const mipSection: DemoSection = {
     const C = r.values ? r.values[makespan]! : null;
     const machines = Math.max(...inst.jobs.flat().map(([m]) => m)) + 1;
     const scale = 60;
-    const width = (C ?? 1) * scale + 80;
+    const width = (C ?? 1) * scale + 110;
     const svg = `<svg width="${width}" height="${machines * 34 + 30}" role="img" aria-label="job-shop schedule">
 ${bars
   .map(
@@ -40,7 +40,7 @@ ${htmlTable(["status", "makespan", "bound", "gap", "seconds", "solver"], [[r.sta
 ${svg}</section>`;
     return {
       summary: [
-        `job-shop 3×3: ${r.status}, makespan ${r.objective} (bound ${r.bound}) in ${r.seconds.toFixed(2)} s`,
+        `job-shop 3×3: ${r.status}, makespan ${fmt(r.objective)} (bound ${fmt(r.bound)}) in ${r.seconds.toFixed(2)} s`,
       ],
       html,
       json: {
@@ -57,3 +57,8 @@ ${svg}</section>`;
     };
   },
 };
+
+/** Solver values carry feasibility-tolerance noise (10.999999); show six significant digits. */
+function fmt(v: number | null): string {
+  return v === null ? "-" : String(Number(v.toPrecision(6)));
+}

@@ -8,9 +8,10 @@ import type { OnProgress } from "../util/progress.js";
 import { frugalVersion } from "../util/version.js";
 import { mipSection } from "./mip.js";
 import type { DemoOutcome, DemoSection } from "./section.js";
+import { servingSection } from "./serving.js";
 
 /** The sections, in report order. Each capability adds its own. */
-export const demoSections: DemoSection[] = [mipSection];
+export const demoSections: DemoSection[] = [mipSection, servingSection];
 
 export interface DemoOptions {
   out: string;
