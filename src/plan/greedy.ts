@@ -3,7 +3,8 @@
  * At each step the device that can start work earliest picks, among the passes ready by then,
  * the highest-priority one; a forward is allowed only while the device's live activations plus
  * the new one stay within its cap. Rules (see the rule table below):
- *  - bwd-first: I/B before F before W (the rule the spec checks on dualpipe-8x20: it reaches 63);
+ *  - bwd-first: I/B before F before W (with forwards of the most downstream unit first, the rule
+ *               reaches the proven optimum 63 on dualpipe-8x20);
  *  - fwd-first: F before I/B before W;
  *  - overlap:   a ready forward and a ready backward run as one F&B chunk when the graph allows
  *               overlap (DualPipe's overlapped chunks), else as bwd-first.
@@ -22,13 +23,23 @@ export interface GreedyRule {
   split: boolean;
   /** Pair a ready F with a ready B into an F&B chunk. */
   overlap: boolean;
+  /** Which ready forward first: earliest ready (default), most downstream unit, or lowest micro-batch. */
+  forwardOrder?: "ready" | "downstream" | "microbatch";
 }
 
 export const GREEDY_RULES: readonly GreedyRule[] = [
   { name: "bwd-first", backwardFirst: true, split: true, overlap: false },
+  {
+    name: "bwd-first-downstream",
+    backwardFirst: true,
+    split: true,
+    overlap: false,
+    forwardOrder: "downstream",
+  },
   { name: "bwd-first-full", backwardFirst: true, split: false, overlap: false },
   { name: "fwd-first", backwardFirst: false, split: true, overlap: false },
   { name: "overlap", backwardFirst: true, split: true, overlap: true },
+  { name: "overlap-downstream", backwardFirst: true, split: true, overlap: true, forwardOrder: "downstream" },
   { name: "overlap-full", backwardFirst: true, split: false, overlap: true },
 ];
 
@@ -49,7 +60,8 @@ export function depthToSink(ug: UnitGraph): number[] {
     if (memo[u]! > 0) return memo[u]!;
     let best = 0;
     for (const s of ug.succs[u]!) best = Math.max(best, go(s));
-    return (memo[u] = best + 1);
+    memo[u] = best + 1;
+    return best + 1;
   };
   return ug.units.map((_, u) => go(u));
 }
@@ -82,6 +94,12 @@ export function greedySchedule(
   const bump = (k: number, delta: number) => {
     const key = Math.floor(k / M) * D + dev[k]!;
     inflight.set(key, (inflight.get(key) ?? 0) + delta);
+  };
+  const depth = depthToSink(ug);
+  const fKey = (k: number, r: number): number => {
+    if (rule.forwardOrder === "downstream") return depth[Math.floor(k / M)]! * 1e6 + r;
+    if (rule.forwardOrder === "microbatch") return (k % M) * 1e6 + r;
+    return r;
   };
   const dev = new Int32Array(N);
   for (let u = 0; u < U; u++) for (let m = 0; m < M; m++) dev[u * M + m] = place.of(u, m);
@@ -172,9 +190,9 @@ export function greedySchedule(
           r <= T + 1e-12 &&
           ucapOk(k) &&
           live + ug.units[Math.floor(k / M)]!.activationBytes <= cap[d]! + 1e-9 &&
-          r < fr - 1e-12
+          fKey(k, r) < fr - 1e-12
         ) {
-          fr = r;
+          fr = fKey(k, r);
           fk = k;
         }
       } else if (Number.isNaN(bEnd[k]!)) {

@@ -104,7 +104,6 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
   const warmPair = new Map<number, number>(); // F op id -> I op id
   warmSim.devices.forEach((dv, d) => {
     for (const a of dv.timeline) {
-      const k = (x: number, y: number) => x * M + y;
       if (a.pass === "F" || a.pass === "I" || a.pass === "W") {
         const o = id(a.pass === "F" ? KIND_F : a.pass === "I" ? KIND_I : KIND_W, a.unit, a.mb);
         ops[o]!.warmStart = a.start;
@@ -124,7 +123,6 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
         ops[w]!.warmStart = a.end;
         seqs[d]!.push(f, i, w);
         warmPair.set(f, i);
-        void k;
       }
     }
   });
@@ -133,7 +131,7 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
   const BIG = T + 1e-6;
 
   const m = new Model("fdjssp");
-  const S = ops.map((o, i) => m.addVar({ name: `S_${i}`, lb: 0, ub: T }));
+  const S = ops.map((_, i) => m.addVar({ name: `S_${i}`, lb: 0, ub: T }));
   const C = m.addVar({ name: "C", lb: 0, ub: T });
   const inWin = (o: Op) => o.warmStart >= spec.t0 - 1e-9 && o.warmStart < spec.t1;
   const K = spec.window;
@@ -277,7 +275,12 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
       m.addConstraint(e, "<=", cap + 1e-9, `mem_${a}`);
     }
   }
-  m.setObjective(C, "minimize");
+  // Makespan first; a small weight on the sum of starts pulls every operation early, so that a
+  // window that cannot shorten the makespan still compacts its part and later windows can.
+  const obj = new LinExpr().add(C);
+  const eps = 0.05 / Math.max(1, ops.length * T);
+  for (const v of S) obj.add(v, eps);
+  m.setObjective(obj, "minimize");
 
   // --- warm start
   const ws = new Map<number, number>();

@@ -23,6 +23,8 @@ export interface LnsOptions {
   memoryCap: number[];
   /** Open pairs at most this far apart in device order (default 6; whole model when small). */
   window?: number;
+  /** Number of window lengths covering the horizon (default 5; windows overlap by half). */
+  windows?: number;
   /** Ops per device up to which one whole-horizon MIP is solved (default 24). */
   exactUpTo?: number;
   signal?: AbortSignal;
@@ -71,7 +73,7 @@ export async function improveByMip(
   const left = () => opts.timeLimit - (Date.now() - t0) / 1000;
   const windows = (T: number): [number, number][] => {
     if (exact) return [[0, T + 1]];
-    const L = T / 3;
+    const L = T / (opts.windows ?? 5);
     const out: [number, number][] = [];
     for (let a = 0; a < T; a += L / 2) out.push([a, a + L]);
     return out;
@@ -106,7 +108,10 @@ export async function improveByMip(
           const memOk = sim.devices.every(
             (d, i) => d.peakMemoryBytes <= (opts.memoryCap[i] ?? Number.POSITIVE_INFINITY) + 1e-9,
           );
-          if (memOk && sim.makespan < bestSim.makespan - 1e-9) {
+          const better =
+            sim.makespan < bestSim.makespan - 1e-9 ||
+            (sim.makespan <= bestSim.makespan + 1e-9 && sumStarts(sim) < sumStarts(bestSim) - 1e-6);
+          if (memOk && better) {
             best = s;
             bestSim = sim;
             accepted = true;
@@ -150,4 +155,10 @@ export async function improveByMip(
     largestModel: largest,
     seconds: (Date.now() - t0) / 1000,
   };
+}
+
+function sumStarts(sim: SimResult): number {
+  let s = 0;
+  for (const d of sim.devices) for (const a of d.timeline) s += a.start;
+  return s;
 }

@@ -1,5 +1,6 @@
 export * from "./dualpipe.js";
 export * from "./dualpipe-order.js";
+export * from "./dualpipe-overlap.js";
 export * from "./gpipe.js";
 export * from "./interleaved.js";
 export * from "./one-f-one-b.js";

@@ -1,0 +1,260 @@
+/**
+ * The plan pipeline: validated graph + cluster + options → candidate schedules (every applicable
+ * baseline, every greedy rule on every placement) → the MIP planner warm-started from the best
+ * candidate that fits the memory limit → one comparison record per schedule, all timed by the
+ * same event simulator.
+ */
+import { throwIfAborted } from "../errors/index.js";
+import type { OnProgress } from "../util/progress.js";
+import { lowerBound, placementOf } from "./bound.js";
+import type { Cluster } from "./cluster.js";
+import { PlanInputError } from "./errors.js";
+import type { Graph } from "./graph.js";
+import { GREEDY_RULES, greedySchedule } from "./greedy.js";
+import type { PlanOptions } from "./options.js";
+import { dualPlacement, graphPlacement, linearPlacement, type Placement, vPlacement } from "./placement.js";
+import type { ModelSize } from "./planner/fdjssp.js";
+import { improveByMip, type RoundInfo } from "./planner/lns.js";
+import { localSearch } from "./planner/local-search.js";
+import type { Schedule } from "./schedule.js";
+import { dualPipeOverlapAll } from "./schedules/dualpipe-overlap.js";
+import { baselines } from "./schedules/registry.js";
+import { type SimResult, simulate } from "./simulate.js";
+import { chainStages, coarsen, type UnitGraph, unitsFromGraph } from "./units.js";
+
+export type CandidateKind = "baseline" | "greedy" | "mip";
+
+export interface Candidate {
+  name: string;
+  kind: CandidateKind;
+  graph: UnitGraph;
+  schedule: Schedule;
+  sim: SimResult;
+  /** Closed-form bubble on uniform stages (baselines only). */
+  formula?: string;
+}
+
+export interface MipReport {
+  status: "optimal" | "time_limit" | "infeasible" | "interrupted";
+  makespan: number | null;
+  lowerBound: number | null;
+  gap: number | null;
+  seconds: number;
+  warmStart: string | null;
+  improvedOnWarmStart: boolean;
+  model: ModelSize;
+  rounds: RoundInfo[];
+  localSearchMoves: number;
+  /** Smallest per-device memory at which some candidate schedule fits (when infeasible). */
+  minimumMemoryBytes?: number;
+  notes: string[];
+}
+
+export interface PlanRun {
+  candidates: Candidate[];
+  /** The chosen plan: the MIP result, or the best fitting candidate when the MIP is off. */
+  best: Candidate | null;
+  memoryLimitBytes: number[];
+  mip: MipReport | null;
+  stages: number;
+  notes: string[];
+}
+
+export interface PlanRunOptions {
+  signal?: AbortSignal;
+  onProgress?: OnProgress;
+}
+
+export async function runPlan(
+  graph: Graph,
+  cluster: Cluster,
+  options: PlanOptions,
+  run: PlanRunOptions = {},
+): Promise<PlanRun> {
+  const notes: string[] = [];
+  const ug = unitsFromGraph(graph);
+  const D = cluster.devices.length;
+  const explicit = graph.operators.map((o) => o.stage);
+  const S =
+    options.stages ??
+    (explicit.every((s) => s !== undefined)
+      ? Math.max(...(explicit as number[])) + 1
+      : Math.min(D, ug.units.length));
+  if (options.stages !== undefined && options.stages > ug.units.length)
+    throw new PlanInputError({
+      where: "options.stages",
+      what: `${options.stages} stages but the graph has ${ug.units.length} operators`,
+      hint: "use at most one stage per operator",
+    });
+  const stages = chainStages(ug, S, explicit);
+  const M = graph.microBatches;
+  const candidates: Candidate[] = [];
+  const add = (name: string, kind: CandidateKind, g: UnitGraph, s: Schedule | null, formula?: string) => {
+    if (!s) return;
+    if (s.devices.length > D) {
+      notes.push(`${name}: needs ${s.devices.length} devices, the cluster has ${D}`);
+      return;
+    }
+    const sim = simulate(g, cluster, s);
+    candidates.push({ name, kind, graph: g, schedule: s, sim, ...(formula ? { formula } : {}) });
+  };
+
+  for (const b of baselines()) {
+    throwIfAborted(run.signal, "plan");
+    const p = b.params.parse({});
+    const need = b.devicesFor(stages.units.length, M, p);
+    if (need === null) {
+      notes.push(`${b.name}: does not apply to ${stages.units.length} stages × ${M} micro-batches`);
+      continue;
+    }
+    if (need > D) {
+      notes.push(`${b.name}: needs ${need} devices, the cluster has ${D}`);
+      continue;
+    }
+    add(b.name, "baseline", stages, b.generate({ stages, cluster }, p), b.formula);
+  }
+  if (stages.units.length > D)
+    notes.push(
+      `the cluster has ${D} devices for ${stages.units.length} stages: only placements that fold stages apply`,
+    );
+
+  // memory limit
+  let limit = cluster.devices.map((d) => d.memoryBytes);
+  if (options.memoryLimitFrom) {
+    const ref = candidates.find((c) => c.name === options.memoryLimitFrom);
+    if (!ref)
+      throw new PlanInputError({
+        where: "options.memoryLimitFrom",
+        what: `no baseline "${options.memoryLimitFrom}" ran on this input`,
+        hint: `use one of ${candidates.map((c) => c.name).join(", ")}`,
+      });
+    limit = limit.map((l) => Math.min(l, ref.sim.peakMemoryBytes));
+  }
+  if (options.memoryLimitBytes !== undefined)
+    limit = limit.map((l) => Math.min(l, options.memoryLimitBytes!));
+
+  // greedy rules on chain and graph placements
+  const placements: [UnitGraph, Placement][] = [];
+  const SS = stages.units.length;
+  if (SS <= D) placements.push([stages, linearPlacement(SS)]);
+  if (SS <= D && SS % 2 === 0 && M % 2 === 0) placements.push([stages, dualPlacement(SS, M)]);
+  if (SS % 2 === 0 && SS / 2 <= D && SS >= 4) placements.push([stages, vPlacement(SS)]);
+  const coarse = coarsen(ug, options.coarsenTo ?? 2 * D);
+  placements.push([
+    coarse,
+    graphPlacement(
+      coarse,
+      D,
+      cluster.devices.map((d) => d.speed),
+    ),
+  ]);
+  if (coarse.units.length !== ug.units.length && ug.units.length <= 4 * D)
+    placements.push([
+      ug,
+      graphPlacement(
+        ug,
+        D,
+        cluster.devices.map((d) => d.speed),
+      ),
+    ]);
+  for (const [g, pl] of placements)
+    for (const rule of GREEDY_RULES) {
+      throwIfAborted(run.signal, "plan");
+      if (rule.overlap && (g.overlapFactor === null || g.overlapFactor >= 1)) continue;
+      const s = greedySchedule(g, cluster, pl, rule, {
+        memoryCap: limit.slice(0, pl.devices),
+        unitCap: true,
+      });
+      add(`greedy:${pl.name}${g === ug && pl.name === "graph" ? "-fine" : ""}/${rule.name}`, "greedy", g, s);
+    }
+  if (stages.overlapFactor !== null && stages.overlapFactor < 1 && SS <= D)
+    add("dualpipe-overlap-all", "greedy", stages, dualPipeOverlapAll(stages));
+
+  const fits = (c: Candidate) => c.sim.devices.every((d, i) => d.peakMemoryBytes <= limit[i]! + 1e-9);
+  const fitting = candidates.filter(fits).sort((a, b) => a.sim.makespan - b.sim.makespan);
+  let mip: MipReport | null = null;
+  let best: Candidate | null = fitting[0] ?? null;
+  if (!best) {
+    const minMem = Math.min(...candidates.map((c) => c.sim.peakMemoryBytes));
+    mip = {
+      status: "infeasible",
+      makespan: null,
+      lowerBound: null,
+      gap: null,
+      seconds: 0,
+      warmStart: null,
+      improvedOnWarmStart: false,
+      model: { variables: 0, constraints: 0, integers: 0, nonzeros: 0 },
+      rounds: [],
+      localSearchMoves: 0,
+      minimumMemoryBytes: minMem,
+      notes: [
+        `no schedule fits the memory limit ${Math.min(...limit)}; the smallest peak among the candidates is ${minMem}`,
+      ],
+    };
+  } else if (options.mip) {
+    const t0 = Date.now();
+    const warm = best;
+    const place = placementOf(warm.graph, warm.schedule.devices);
+    const lsSeconds = Math.min(10, options.timeLimitSeconds / 4);
+    const ls = localSearch(warm.graph, cluster, warm.schedule, {
+      seconds: lsSeconds,
+      memoryCap: limit,
+      seed: options.seed + 1,
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
+    const left = Math.max(1, options.timeLimitSeconds - (Date.now() - t0) / 1000);
+    const r = await improveByMip(warm.graph, cluster, place, ls.schedule, {
+      timeLimit: left,
+      gap: options.gap,
+      seed: options.seed,
+      memoryCap: limit,
+      ...(run.signal ? { signal: run.signal } : {}),
+      ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+    });
+    const lb = Math.max(lowerBound(warm.graph, cluster, place), r.mipBound ?? 0);
+    const mk = r.sim.makespan;
+    const proved = r.provedOptimal || mk <= lb + 1e-9;
+    const interrupted = r.rounds.some((x) => x.status === "interrupted");
+    const sched = { ...r.schedule, name: "mip" };
+    best = { name: "mip", kind: "mip", graph: warm.graph, schedule: sched, sim: r.sim };
+    candidates.push(best);
+    mip = {
+      status: interrupted ? "interrupted" : proved ? "optimal" : "time_limit",
+      makespan: mk,
+      lowerBound: lb,
+      gap: mk > 0 ? (mk - lb) / mk : 0,
+      seconds: (Date.now() - t0) / 1000,
+      warmStart: warm.name,
+      improvedOnWarmStart: mk < warm.sim.makespan - 1e-9,
+      model: r.largestModel,
+      rounds: r.rounds,
+      localSearchMoves: ls.moves,
+      notes: [
+        `placement fixed by the warm start (${warm.name}); the lower bound holds for that placement`,
+        `local search ${lsSeconds.toFixed(1)} s: ${ls.sim.makespan} (from ${warm.sim.makespan}); MIP rounds accepted: ${r.rounds.filter((x) => x.accepted).length}/${r.rounds.length}`,
+      ],
+    };
+  }
+  return { candidates, best, memoryLimitBytes: limit, mip, stages: SS, notes };
+}
+
+/** One comparison record per candidate (the JSON rows of `frugal plan compare`). */
+export function comparisonRows(run: PlanRun) {
+  return run.candidates.map((c) => ({
+    name: c.name,
+    kind: c.kind,
+    devices: c.schedule.devices.length,
+    makespanSeconds: c.sim.makespan,
+    bubbleMaxSeconds: c.sim.bubbleMax,
+    bubbleMeanSeconds: c.sim.bubbleMean,
+    bubbleRatio: c.sim.bubbleRatio,
+    peakMemoryBytes: c.sim.devices.map((d) => d.peakMemoryBytes),
+    peakMemoryMaxBytes: c.sim.peakMemoryBytes,
+    fitsMemoryLimit: c.sim.devices.every((d, i) => d.peakMemoryBytes <= run.memoryLimitBytes[i]! + 1e-9),
+    formula: c.formula ?? null,
+    status: c.kind === "mip" ? (run.mip?.status ?? null) : null,
+    gap: c.kind === "mip" ? (run.mip?.gap ?? null) : null,
+    solveSeconds: c.kind === "mip" ? (run.mip?.seconds ?? null) : null,
+  }));
+}

@@ -1,0 +1,3 @@
+export * from "./chrome-trace.js";
+export * from "./html.js";
+export * from "./torch-csv.js";

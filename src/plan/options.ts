@@ -1,0 +1,40 @@
+/** Planner options (zod-validated; the `options` block of a preset or the CLI flags). */
+import { z } from "zod";
+
+export const PlanOptionsSchema = z
+  .object({
+    objective: z.enum(["makespan"]).default("makespan"),
+    stages: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("pipeline stages for the chain baselines (default: device count)"),
+    memoryLimitBytes: z
+      .number()
+      .positive()
+      .optional()
+      .describe("per-device activation limit for the planned schedule"),
+    memoryLimitFrom: z
+      .string()
+      .optional()
+      .describe("take the memory limit from this baseline's peak (e.g. dualpipe)"),
+    timeLimitSeconds: z
+      .number()
+      .positive()
+      .default(30)
+      .describe("seconds for the MIP planner (search + MIP rounds)"),
+    gap: z.number().min(0).max(1).default(1e-4),
+    seed: z.number().int().min(0).default(0),
+    coarsenTo: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("units after greedy merging for graph placements (default 2 × devices)"),
+    mip: z.boolean().default(true).describe("run the MIP planner (false: baselines and greedy rules only)"),
+  })
+  .strict();
+
+export type PlanOptions = z.output<typeof PlanOptionsSchema>;
+export type PlanOptionsInput = z.input<typeof PlanOptionsSchema>;

@@ -1,0 +1,156 @@
+/**
+ * Gantt charts as inline SVG (rows = devices, one bar per action, idle time shown hatched), with an
+ * optional step-curve panel below (e.g. live memory per device). Styled after DualPipe's schedule
+ * figure: colored passes, micro-batch numbers inside the bars, overlapped chunks as two-tone bars.
+ */
+import { escapeHtml, htmlPage } from "./html.js";
+
+export interface GanttBar {
+  start: number;
+  end: number;
+  /** Text inside the bar (e.g. the micro-batch number). */
+  label: string;
+  category: string;
+  /** A second category drawn on the lower half (overlapped chunks). */
+  category2?: string;
+  /** Tooltip. */
+  title?: string;
+}
+
+export interface GanttRow {
+  name: string;
+  bars: GanttBar[];
+}
+
+export interface GanttCurve {
+  name: string;
+  points: [number, number][];
+}
+
+export interface GanttOptions {
+  rows: GanttRow[];
+  categories: { name: string; color: string; label: string }[];
+  /** Time span shown (default: the last bar end). */
+  end?: number;
+  curves?: GanttCurve[];
+  curveLabel?: string;
+  /** Horizontal line on the curve panel (e.g. a memory limit). */
+  curveLimit?: number;
+  width?: number;
+}
+
+const ROW_H = 26;
+const LEFT = 78;
+
+export function ganttSvg(o: GanttOptions): string {
+  const width = o.width ?? 1180;
+  const end = o.end ?? Math.max(1e-9, ...o.rows.flatMap((r) => r.bars.map((b) => b.end)));
+  const plotW = width - LEFT - 12;
+  const x = (t: number) => LEFT + (t / end) * plotW;
+  const color = new Map(o.categories.map((c) => [c.name, c.color]));
+  const top = 8;
+  const h = top + o.rows.length * ROW_H + 28;
+  const parts: string[] = [];
+  parts.push(
+    `<defs><pattern id="idle" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fafafa"/><line x1="0" y1="0" x2="0" y2="6" stroke="#d9d9d9" stroke-width="2"/></pattern></defs>`,
+  );
+  o.rows.forEach((row, i) => {
+    const y = top + i * ROW_H;
+    parts.push(
+      `<text x="${LEFT - 8}" y="${y + ROW_H / 2 + 4}" text-anchor="end" font-size="12">${escapeHtml(row.name)}</text>`,
+    );
+    parts.push(
+      `<rect class="idle" x="${LEFT}" y="${y + 2}" width="${plotW}" height="${ROW_H - 4}" fill="url(#idle)"/>`,
+    );
+    for (const b of row.bars) {
+      const bx = x(b.start);
+      const bw = Math.max(0.5, x(b.end) - bx);
+      const fill = color.get(b.category) ?? "#999";
+      const tip = b.title ? `<title>${escapeHtml(b.title)}</title>` : "";
+      parts.push(
+        `<rect class="bar" data-cat="${escapeHtml(b.category)}" x="${bx.toFixed(2)}" y="${y + 2}" width="${bw.toFixed(2)}" height="${ROW_H - 4}" fill="${fill}" stroke="#fff" stroke-width="0.6">${tip}</rect>`,
+      );
+      if (b.category2)
+        parts.push(
+          `<rect x="${bx.toFixed(2)}" y="${y + ROW_H / 2}" width="${bw.toFixed(2)}" height="${ROW_H / 2 - 2}" fill="${color.get(b.category2) ?? "#999"}" stroke="#fff" stroke-width="0.6" pointer-events="none"/>`,
+        );
+      if (bw > 9)
+        parts.push(
+          `<text x="${(bx + bw / 2).toFixed(2)}" y="${y + ROW_H / 2 + 4}" text-anchor="middle" font-size="10" fill="#111" pointer-events="none">${escapeHtml(b.label)}</text>`,
+        );
+    }
+  });
+  const axisY = top + o.rows.length * ROW_H + 4;
+  parts.push(`<line x1="${LEFT}" y1="${axisY}" x2="${LEFT + plotW}" y2="${axisY}" stroke="#888"/>`);
+  for (const t of ticks(end))
+    parts.push(
+      `<text x="${x(t).toFixed(1)}" y="${axisY + 16}" text-anchor="middle" font-size="11" fill="#555">${fmt(t)}</text>`,
+    );
+  return `<svg class="gantt" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}">${parts.join("")}</svg>`;
+}
+
+export function curvesSvg(o: GanttOptions): string {
+  if (!o.curves || o.curves.length === 0) return "";
+  const width = o.width ?? 1180;
+  const end = o.end ?? Math.max(1e-9, ...o.rows.flatMap((r) => r.bars.map((b) => b.end)));
+  const plotW = width - LEFT - 12;
+  const H = 160;
+  const maxV = Math.max(1e-9, o.curveLimit ?? 0, ...o.curves.flatMap((c) => c.points.map((p) => p[1])));
+  const x = (t: number) => LEFT + (t / end) * plotW;
+  const y = (v: number) => 8 + (1 - v / maxV) * (H - 30);
+  const palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8c6d1f", "#000000"];
+  const parts: string[] = [];
+  o.curves.forEach((c, i) => {
+    let d = "";
+    let prev = 0;
+    for (const [t, v] of c.points) {
+      d += d === "" ? `M${x(t).toFixed(1)},${y(v).toFixed(1)}` : `H${x(t).toFixed(1)}V${y(v).toFixed(1)}`;
+      prev = v;
+    }
+    d += `H${x(end).toFixed(1)}V${y(prev).toFixed(1)}`;
+    parts.push(
+      `<path class="curve" d="${d}" fill="none" stroke="${palette[i % palette.length]}" stroke-width="1.4"><title>${escapeHtml(c.name)}</title></path>`,
+    );
+  });
+  if (o.curveLimit !== undefined && Number.isFinite(o.curveLimit))
+    parts.push(
+      `<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${y(o.curveLimit)}" y2="${y(o.curveLimit)}" stroke="#D55E00" stroke-dasharray="4 3"/><text x="${LEFT + plotW}" y="${y(o.curveLimit) - 4}" text-anchor="end" font-size="11" fill="#D55E00">limit ${fmt(o.curveLimit)}</text>`,
+    );
+  parts.push(`<line x1="${LEFT}" y1="${H - 22}" x2="${LEFT + plotW}" y2="${H - 22}" stroke="#888"/>`);
+  parts.push(
+    `<text x="${LEFT - 8}" y="${y(maxV) + 4}" text-anchor="end" font-size="11">${fmt(maxV)}</text><text x="${LEFT - 8}" y="${y(0) + 4}" text-anchor="end" font-size="11">0</text>`,
+  );
+  parts.push(
+    `<text x="12" y="${H / 2}" font-size="11" transform="rotate(-90 12 ${H / 2})" text-anchor="middle">${escapeHtml(o.curveLabel ?? "")}</text>`,
+  );
+  return `<svg class="curves" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H}" viewBox="0 0 ${width} ${H}">${parts.join("")}</svg>`;
+}
+
+export function legendHtml(o: GanttOptions): string {
+  return `<div class="legend">${o.categories
+    .map((c) => `<span><i style="background:${c.color}"></i>${escapeHtml(c.label)}</span>`)
+    .join("")}<span><i class="idle-swatch"></i>idle (bubble)</span></div>`;
+}
+
+export const GANTT_CSS = `.legend{display:flex;gap:14px;margin:6px 0 4px;font-size:12px}.legend i{display:inline-block;width:14px;height:12px;margin-right:4px;vertical-align:-1px;border-radius:2px}.legend .idle-swatch{background:repeating-linear-gradient(45deg,#fafafa 0 3px,#d9d9d9 3px 5px)}svg.gantt,svg.curves{display:block;max-width:100%;height:auto}`;
+
+/** A whole page: title, summary HTML, legend, chart, curves. */
+export function ganttPage(title: string, subtitle: string, summaryHtml: string, o: GanttOptions): string {
+  return htmlPage(
+    { title, subtitle, css: GANTT_CSS },
+    `${summaryHtml}${legendHtml(o)}${ganttSvg(o)}${o.curves ? `<h2>${escapeHtml(o.curveLabel ?? "")}</h2>${curvesSvg(o)}` : ""}`,
+  );
+}
+
+function ticks(end: number): number[] {
+  const raw = end / 10;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let t = 0; t <= end + 1e-9; t += step) out.push(t);
+  return out;
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 2 : 1);
+}
