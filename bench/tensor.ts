@@ -176,8 +176,12 @@ async function ioChild(dir: string): Promise<void> {
   const ck = await openCheckpoint(dir);
   const t = performance.now();
   let checksum = 0;
-  for (const name of ck.tensors.map((x) => x.name)) {
-    const f = await ck.readFloat32(name); // positional read + in-place BF16 → F32
+  let into: Float32Array | undefined;
+  for (const t of ck.tensors) {
+    // positional read straight into a reused Float32 buffer + in-place BF16 → F32
+    const n = (t.end - t.begin) / 2;
+    if (into?.length !== n) into = new Float32Array(n);
+    const f = await ck.readFloat32(t.name, { into });
     checksum += f[0]!;
   }
   const seconds = (performance.now() - t) / 1000;

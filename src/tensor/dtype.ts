@@ -164,20 +164,21 @@ export function toFloat32(bytes: Uint8Array, dtype: DType, out?: Float32Array): 
 }
 
 /**
- * Expands `n` BF16/F16 values stored in the first 2n bytes of `buf` (4n bytes long) into Float32
+ * Widens BF16/F16 values stored in the first half of `out`'s memory (2 bytes each) into Float32,
  * in place, walking backwards so no value is overwritten before it is read (writing element i
  * touches 16-bit slots 2i and 2i+1, both ≥ i). No second buffer: peak memory is the F32 tensor.
  */
-export function expandInPlace(buf: ArrayBuffer, n: number, dtype: "BF16" | "F16"): Float32Array {
-  const src = new Uint16Array(buf, 0, n);
-  const dst = new Uint32Array(buf, 0, n);
+export function expandInPlace(out: Float32Array, dtype: "BF16" | "F16"): Float32Array {
+  const n = out.length;
+  const src = new Uint16Array(out.buffer, out.byteOffset, n);
+  const dst = new Uint32Array(out.buffer, out.byteOffset, n);
   if (dtype === "BF16") {
     for (let i = n - 1; i >= 0; i--) dst[i] = src[i]! << 16;
   } else {
     const t = f16ToF32Table();
     for (let i = n - 1; i >= 0; i--) dst[i] = t[src[i]!]!;
   }
-  return new Float32Array(buf, 0, n);
+  return out;
 }
 
 /** Float32 → BF16 bits, round to nearest even; NaN quieted, Inf kept. */

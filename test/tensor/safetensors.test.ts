@@ -66,6 +66,28 @@ describe("safetensors writer and reader", () => {
     });
   });
 
+  it("reads into a reused buffer, widening BF16/F16 in place; refuses a wrong-sized buffer", async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, "m.safetensors");
+      const vals = new Float32Array(Array.from({ length: 1001 }, (_, i) => Math.cos(i) * 3));
+      await writeSafetensors(
+        file,
+        WRITABLE_DTYPES.map((d) => float32Source(d, [7, 143], vals, d)),
+      );
+      const r = await SafetensorsReader.open(file);
+      const into = new Float32Array(1001);
+      for (const d of WRITABLE_DTYPES) {
+        const got = await r.readFloat32(d, { into });
+        expect(got).toBe(into);
+        expect(Array.from(got)).toEqual(Array.from(toFloat32(fromFloat32(vals, d), d)));
+      }
+      await expect(r.readFloat32("F16", { into: new Float32Array(3) })).rejects.toThrow(
+        /into has 3 elements, the tensor 1001/,
+      );
+      await r.close();
+    });
+  });
+
   it("refuses to overwrite without force and leaves no temp file", async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, "m.safetensors");

@@ -12,7 +12,7 @@ import { isDirectory, readStructured } from "../../util/files.js";
 import { CheckpointError } from "../errors.js";
 import type { Matrix } from "../linalg/matrix.js";
 import type { TensorInfo } from "../safetensors/header.js";
-import { SafetensorsReader } from "../safetensors/reader.js";
+import { type ReadFloat32Options, SafetensorsReader } from "../safetensors/reader.js";
 import { type DetectedArchitecture, detectArchitecture } from "./architecture.js";
 import layout from "./layout.json" with { type: "json" };
 
@@ -220,12 +220,12 @@ export class Checkpoint {
     return (await this.reader(t.shard)).readRaw(name, opts);
   }
 
-  async readFloat32(name: string, opts: OpenOptions = {}): Promise<Float32Array> {
+  async readFloat32(name: string, opts: ReadFloat32Options = {}): Promise<Float32Array> {
     const t = this.info(name);
     return (await this.reader(t.shard)).readFloat32(name, opts);
   }
 
-  async readMatrix(name: string, opts: OpenOptions = {}): Promise<Matrix> {
+  async readMatrix(name: string, opts: ReadFloat32Options = {}): Promise<Matrix> {
     const t = this.info(name);
     return (await this.reader(t.shard)).readMatrix(name, opts);
   }

@@ -4,7 +4,7 @@
  * of the largest tensor read, never the file.
  */
 import { type FileHandle, open } from "node:fs/promises";
-import { throwIfAborted } from "../../errors/index.js";
+import { MisuseError, throwIfAborted } from "../../errors/index.js";
 import { fileReadError } from "../../util/files.js";
 import { expandInPlace, toFloat32 } from "../dtype.js";
 import { SafetensorsError } from "../errors.js";
@@ -16,6 +16,11 @@ const CHUNK = 1 << 30;
 
 export interface ReadOptions {
   signal?: AbortSignal;
+}
+
+export interface ReadFloat32Options extends ReadOptions {
+  /** Reuse this buffer (exactly numel elements) instead of allocating one per tensor. */
+  into?: Float32Array;
 }
 
 async function readExactly(
@@ -122,29 +127,32 @@ export class SafetensorsReader {
   }
 
   /** One tensor converted to Float32 (any dtype; see dtype.ts). */
-  async readFloat32(name: string, opts: ReadOptions = {}): Promise<Float32Array> {
+  async readFloat32(name: string, opts: ReadFloat32Options = {}): Promise<Float32Array> {
     const t = this.info(name);
-    if (t.dtype === "BF16" || t.dtype === "F16") {
-      // Read into the first half of the Float32 buffer and widen in place: one allocation.
-      const n = (t.end - t.begin) / 2;
-      const buf = new ArrayBuffer(n * 4);
-      await readExactly(
-        this.handle(),
-        new Uint8Array(buf, 0, n * 2),
-        this.header.dataStart + t.begin,
-        this.file,
-        opts.signal,
-      );
-      return expandInPlace(buf, n, t.dtype);
+    const n = numel(t.shape);
+    const into = opts.into;
+    if (into && into.length !== n) {
+      throw new MisuseError({
+        where: `${this.file}: tensor ${JSON.stringify(name)}`,
+        what: `into has ${into.length} elements, the tensor ${n}`,
+        hint: "pass a buffer of the tensor's size",
+      });
     }
-    return toFloat32(await this.readRaw(name, opts), t.dtype);
+    const out = into ?? new Float32Array(n);
+    if (t.dtype === "BF16" || t.dtype === "F16" || t.dtype === "F32") {
+      // Read straight into the Float32 buffer (16-bit data into its first half, widened in place).
+      const bytes = new Uint8Array(out.buffer, out.byteOffset, t.end - t.begin);
+      await readExactly(this.handle(), bytes, this.header.dataStart + t.begin, this.file, opts.signal);
+      return t.dtype === "F32" ? out : expandInPlace(out, t.dtype);
+    }
+    return toFloat32(await this.readRaw(name, opts), t.dtype, out);
   }
 
   /**
    * One tensor as a row-major matrix: 2-D as is, 1-D as a row, N-D with the leading dimensions
    * flattened into rows (e.g. fused experts (E, 2p, d) → (E·2p) × d).
    */
-  async readMatrix(name: string, opts: ReadOptions = {}): Promise<Matrix> {
+  async readMatrix(name: string, opts: ReadFloat32Options = {}): Promise<Matrix> {
     const t = this.info(name);
     const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1]!;
     const rows = cols === 0 ? 0 : numel(t.shape) / cols;
