@@ -11,7 +11,7 @@ import {
   writeCheckpoint,
   writeSafetensors,
 } from "../../src/tensor/index.js";
-import { type Layout, tinyModel, withTempDir } from "./helpers.js";
+import { hasNumpy, type Layout, python, tinyModel, withTempDir } from "./helpers.js";
 
 describe("checkpoint writer", () => {
   it("plans shards under the size limit, in order, with HF names", () => {
@@ -100,6 +100,70 @@ describe("checkpoint writer", () => {
       expect((await stat(join(out, "model.safetensors"))).isFile()).toBe(true);
     });
   });
+});
+
+describe("checkpoint reader on folders written by others", () => {
+  it.skipIf(!hasNumpy())(
+    "reads a sharded Mixtral-layout BF16 folder written by Python (HF layout, unsorted names)",
+    async () => {
+      await withTempDir(async (dir) => {
+        const ck = join(dir, "mixtral-py");
+        python(
+          `
+import json, os, struct, sys, numpy as np
+out = sys.argv[1]; os.makedirs(out)
+rng = np.random.default_rng(1)
+def bf16(a):
+    u = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+def write(path, tensors):
+    hdr = {"__metadata__": {"format": "pt"}}; off = 0; blobs = []
+    for name in sorted(tensors, reverse=True):  # any order is valid
+        dt, arr = tensors[name]; b = arr.tobytes()
+        hdr[name] = {"dtype": dt, "shape": list(arr.shape), "data_offsets": [off, off + len(b)]}; off += len(b); blobs.append(b)
+    js = json.dumps(hdr, separators=(",", ":")).encode(); js += b" " * (-len(js) % 8)
+    open(path, "wb").write(struct.pack("<Q", len(js)) + js + b"".join(blobs))
+d, p, E = 16, 24, 8
+shards = []; wm = {}; total = 0
+for l in range(2):
+    t = {f"model.layers.{l}.block_sparse_moe.gate.weight": ("BF16", bf16(rng.standard_normal((E, d))))}
+    for e in range(E):
+        t[f"model.layers.{l}.block_sparse_moe.experts.{e}.w1.weight"] = ("BF16", bf16(rng.standard_normal((p, d))))
+        t[f"model.layers.{l}.block_sparse_moe.experts.{e}.w2.weight"] = ("BF16", bf16(rng.standard_normal((d, p))))
+        t[f"model.layers.{l}.block_sparse_moe.experts.{e}.w3.weight"] = ("BF16", bf16(rng.standard_normal((p, d))))
+    shards.append(t)
+for i, t in enumerate(shards):
+    name = f"model-{i+1:05d}-of-{len(shards):05d}.safetensors"
+    write(os.path.join(out, name), t)
+    for k, (dt, a) in t.items(): wm[k] = name; total += a.nbytes
+json.dump({"metadata": {"total_size": total}, "weight_map": dict(sorted(wm.items()))}, open(os.path.join(out, "model.safetensors.index.json"), "w"), indent=2)
+json.dump({"architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "hidden_size": d, "intermediate_size": p, "num_local_experts": E}, open(os.path.join(out, "config.json"), "w"))
+
+
+`,
+          [ck],
+        );
+        const ckpt = await openCheckpoint(ck);
+        try {
+          expect(ckpt.sharded).toBe(true);
+          expect(ckpt.shards).toHaveLength(2);
+          expect(ckpt.tensors).toHaveLength(2 * (1 + 8 * 3));
+          const a = ckpt.architecture();
+          expect(a).toMatchObject({
+            name: "mixtral",
+            expertsPerLayer: 8,
+            layers: [0, 1],
+            hidden: 16,
+            intermediate: 24,
+          });
+          const m = await ckpt.readMatrix("model.layers.1.block_sparse_moe.experts.5.w3.weight");
+          expect([m.rows, m.cols]).toEqual([24, 16]);
+        } finally {
+          await ckpt.close();
+        }
+      });
+    },
+  );
 });
 
 describe("checkpoint reader errors", () => {
