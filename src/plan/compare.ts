@@ -175,7 +175,23 @@ export async function runPlan(
   let mip: MipReport | null = null;
   let best: Candidate | null = fitting[0] ?? null;
   if (!best) {
-    const minMem = Math.min(...candidates.map((c) => c.sim.peakMemoryBytes));
+    // Smallest memory that works: the least cap (in steps of the largest unit activation) under
+    // which some greedy rule still finds a schedule; never below one unit's activation.
+    let minMem = Math.min(...candidates.map((c) => c.sim.peakMemoryBytes));
+    const step = Math.max(
+      ...ug.units.map((u) => u.activationBytes),
+      ...stages.units.map((u) => u.activationBytes),
+    );
+    search: for (let k = 1; step > 0 && k * step < minMem; k++)
+      for (const [g, pl] of placements) {
+        const s = greedySchedule(g, cluster, pl, GREEDY_RULES[0]!, {
+          memoryCap: new Array(pl.devices).fill(k * step),
+        });
+        if (s) {
+          minMem = simulate(g, cluster, s).peakMemoryBytes;
+          break search;
+        }
+      }
     mip = {
       status: "infeasible",
       makespan: null,

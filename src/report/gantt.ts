@@ -114,7 +114,7 @@ export function curvesSvg(o: GanttOptions): string {
   });
   if (o.curveLimit !== undefined && Number.isFinite(o.curveLimit))
     parts.push(
-      `<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${y(o.curveLimit)}" y2="${y(o.curveLimit)}" stroke="#D55E00" stroke-dasharray="4 3"/><text x="${LEFT + plotW}" y="${y(o.curveLimit) - 4}" text-anchor="end" font-size="11" fill="#D55E00">limit ${fmt(o.curveLimit)}</text>`,
+      `<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${y(o.curveLimit)}" y2="${y(o.curveLimit)}" stroke="#D55E00" stroke-dasharray="4 3"/><text x="${LEFT + plotW}" y="${y(o.curveLimit) + 13}" text-anchor="end" font-size="11" fill="#D55E00">limit ${fmt(o.curveLimit)}</text>`,
     );
   parts.push(`<line x1="${LEFT}" y1="${H - 22}" x2="${LEFT + plotW}" y2="${H - 22}" stroke="#888"/>`);
   parts.push(

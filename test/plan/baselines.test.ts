@@ -4,7 +4,15 @@
  * and the replayed DualPipe op order gives the spec's independently checked numbers.
  */
 import { describe, expect, it } from "vitest";
-import { dualpipe, dualpipeV, getBaseline, gpipe, interleaved, oneFOneB, zb1p } from "../../src/plan/schedules/index.js";
+import {
+  dualpipe,
+  dualpipeV,
+  getBaseline,
+  gpipe,
+  interleaved,
+  oneFOneB,
+  zb1p,
+} from "../../src/plan/schedules/index.js";
 import { simulate } from "../../src/plan/simulate.js";
 import { expectClose } from "../helpers/tolerance.js";
 import { chain } from "./helpers.js";
@@ -15,7 +23,14 @@ const W = 1;
 
 describe("closed-form bubbles on uniform stages", () => {
   for (const PP of [4, 8]) {
-    const { ug, cluster } = chain({ stages: PP, microBatches: 20, forward: F, backward: B, weight: W, forwardBackward: 3 });
+    const { ug, cluster } = chain({
+      stages: PP,
+      microBatches: 20,
+      forward: F,
+      backward: B,
+      weight: W,
+      forwardBackward: 3,
+    });
     it(`GPipe and 1F1B: (PP−1)(F+B) with PP=${PP}`, () => {
       for (const b of [gpipe, oneFOneB]) {
         const r = simulate(ug, cluster, b.generate({ stages: ug, cluster }, {}));
@@ -36,12 +51,19 @@ describe("closed-form bubbles on uniform stages", () => {
   }
   it("1F1B keeps PP − s activations on stage s; GPipe keeps all m", () => {
     const { ug, cluster } = chain({ stages: 8, microBatches: 20 });
-    expect(simulate(ug, cluster, oneFOneB.generate({ stages: ug, cluster }, {})).devices.map((d) => d.peakMemoryBytes)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(
+      simulate(ug, cluster, oneFOneB.generate({ stages: ug, cluster }, {})).devices.map(
+        (d) => d.peakMemoryBytes,
+      ),
+    ).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
     expect(simulate(ug, cluster, gpipe.generate({ stages: ug, cluster }, {})).peakMemoryBytes).toBe(20);
   });
   it("interleaved 1F1B: (PP−1)(F+B)/v with v chunks per device", () => {
     // 16 stages of F=0.5, B=1 on 8 devices, v=2: each device does F=1, B=2 per micro-batch
-    const { ug, cluster } = chain({ stages: 16, microBatches: 16, forward: 0.5, backward: 1, weight: 0.5 }, 8);
+    const { ug, cluster } = chain(
+      { stages: 16, microBatches: 16, forward: 0.5, backward: 1, weight: 0.5 },
+      8,
+    );
     const s = interleaved.generate({ stages: ug, cluster }, interleaved.params.parse({ chunks: 2 }));
     expect(s.devices.length).toBe(8);
     const r = simulate(ug, cluster, s);
@@ -75,7 +97,14 @@ describe("DualPipe replay (spec's checked numbers)", () => {
     }
   });
   it("the formula is exact only on the uniform preset: W=0.5, F&B=2.5 replays to less than 9", () => {
-    const { ug, cluster } = chain({ stages: 8, microBatches: 20, forward: 1, backward: 2, weight: 0.5, forwardBackward: 2.5 });
+    const { ug, cluster } = chain({
+      stages: 8,
+      microBatches: 20,
+      forward: 1,
+      backward: 2,
+      weight: 0.5,
+      forwardBackward: 2.5,
+    });
     const r = simulate(ug, cluster, dualpipe.generate({ stages: ug, cluster }, {}));
     const formula = 3 * (2.5 + 2 - 1.5);
     expect(r.bubbleMax).toBeLessThan(formula);

@@ -30,7 +30,7 @@ export function ganttOptions(ug: UnitGraph, sim: SimResult, memoryLimit?: number
     categories: PASS_COLORS,
     end: sim.makespan,
     curves: sim.devices.map((d, i) => ({ name: `device ${i}`, points: d.memory })),
-    curveLabel: "live activation memory per device",
+    curveLabel: "live activations",
     ...(memoryLimit !== undefined ? { curveLimit: memoryLimit } : {}),
   };
 }
