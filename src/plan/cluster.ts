@@ -19,6 +19,7 @@ export const DeviceSchema = z
 
 export const ClusterSchema = z
   .object({
+    $schema: z.string().optional().describe("path or URL of this JSON Schema (ignored)"),
     name: z.string().default("cluster"),
     devices: z
       .union([z.number().int().positive(), z.array(DeviceSchema).min(1)])

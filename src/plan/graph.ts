@@ -52,6 +52,7 @@ export const EdgeSchema = z
 
 export const GraphSchema = z
   .object({
+    $schema: z.string().optional().describe("path or URL of this JSON Schema (ignored)"),
     name: z.string().default("graph"),
     microBatches: z.number().int().positive().describe("micro-batches per training step"),
     overlap: z

@@ -16,3 +16,4 @@ export * from "./schedule.js";
 export * from "./schedules/index.js";
 export * from "./simulate.js";
 export * from "./units.js";
+export * from "./schemas.js";

@@ -10,8 +10,14 @@ import { command } from "../../src/cli/plan.js";
 async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
   let out = "";
   let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
   process.exitCode = 0;
   try {
     const p = new Command().name("frugal").exitOverride();
