@@ -7,7 +7,6 @@ export * from "./output/index.js";
 export * from "./policies/index.js";
 export * from "./presets.js";
 export * from "./profile/index.js";
-export * from "./rng.js";
 export * from "./sim/index.js";
 export * from "./study.js";
 export * from "./trace/index.js";

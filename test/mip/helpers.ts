@@ -1,18 +1,9 @@
 /** Test-only builders: random MIPs and a glpk.js cross-check (an independent solver, dev dependency). */
 import GLPK from "glpk.js/node";
 import { LinExpr, Model, type Var } from "../../src/mip/index.js";
+import { mulberry32 as rng } from "../../src/util/random.js";
 
-/** A small deterministic PRNG (mulberry32), so generated instances are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from "../../src/util/random.js";
 
 /** A random bounded, feasible MIP: maximize c·x s.t. A x ≤ b, 0 ≤ x ≤ u, some x integer. */
 export function randomMip(seed: number, n = 8, m = 5): Model {

@@ -5,8 +5,8 @@ import {
   iterationSeconds,
   ProfileError,
   parseFitCsv,
-  Rng,
 } from "../../src/serving/index.js";
+import { Rng } from "../../src/util/random.js";
 import { expectClose } from "../helpers/tolerance.js";
 
 describe("time model", () => {

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { parseWith } from "../../errors/index.js";
-import { Rng } from "../rng.js";
+import { Rng } from "../../util/random.js";
 import { normalizeTrace, type Request, type Trace } from "./types.js";
 
 const Length = z.discriminatedUnion("kind", [

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32) so every generated trace and study case is reproducible. */
+/** A small seeded PRNG (mulberry32, Tommy Ettinger 2017) so generated traces, instances and sketches are reproducible. */
 export class Rng {
   private s: number;
   constructor(seed: number) {
@@ -35,4 +35,10 @@ export class Rng {
     }
     return a.slice(0, k).sort((x, y) => x - y);
   }
+}
+
+/** The PRNG as a plain function returning uniforms in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
 }
