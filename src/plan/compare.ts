@@ -212,7 +212,8 @@ export async function runPlan(
     const t0 = Date.now();
     const warm = best;
     const place = placementOf(warm.graph, warm.schedule.devices);
-    const lsSeconds = Math.min(10, options.timeLimitSeconds / 4);
+    const lb0 = lowerBound(warm.graph, cluster, place);
+    const lsSeconds = warm.sim.makespan <= lb0 + 1e-9 ? 0 : Math.min(10, options.timeLimitSeconds / 4);
     const ls = localSearch(warm.graph, cluster, warm.schedule, {
       seconds: lsSeconds,
       memoryCap: limit,
@@ -225,10 +226,11 @@ export async function runPlan(
       gap: options.gap,
       seed: options.seed,
       memoryCap: limit,
+      lowerBound: lb0,
       ...(run.signal ? { signal: run.signal } : {}),
       ...(run.onProgress ? { onProgress: run.onProgress } : {}),
     });
-    const lb = Math.max(lowerBound(warm.graph, cluster, place), r.mipBound ?? 0);
+    const lb = Math.max(lb0, r.mipBound ?? 0);
     const mk = r.sim.makespan;
     const proved = r.provedOptimal || mk <= lb + 1e-9;
     const interrupted = r.rounds.some((x) => x.status === "interrupted");

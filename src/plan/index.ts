@@ -14,6 +14,6 @@ export * from "./planner/local-search.js";
 export * from "./presets.js";
 export * from "./schedule.js";
 export * from "./schedules/index.js";
+export * from "./schemas.js";
 export * from "./simulate.js";
 export * from "./units.js";
-export * from "./schemas.js";

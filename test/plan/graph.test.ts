@@ -111,9 +111,15 @@ describe("shipped schemas and examples", () => {
     const { readFileSync } = await import("node:fs");
     const { graphJsonSchema, clusterJsonSchema } = await import("../../src/plan/schemas.js");
     const root = new URL("../../", import.meta.url);
-    expect(JSON.parse(readFileSync(new URL("schemas/plan-graph.schema.json", root), "utf8"))).toEqual(graphJsonSchema());
-    expect(JSON.parse(readFileSync(new URL("schemas/plan-cluster.schema.json", root), "utf8"))).toEqual(clusterJsonSchema());
-    for (const f of ["chain-8.json", "multimodal.json"]) parseGraph(JSON.parse(readFileSync(new URL(`examples/plan/${f}`, root), "utf8")), f);
-    for (const f of ["cluster-8.json", "cluster-4.json"]) parseCluster(JSON.parse(readFileSync(new URL(`examples/plan/${f}`, root), "utf8")), f);
+    expect(JSON.parse(readFileSync(new URL("schemas/plan-graph.schema.json", root), "utf8"))).toEqual(
+      graphJsonSchema(),
+    );
+    expect(JSON.parse(readFileSync(new URL("schemas/plan-cluster.schema.json", root), "utf8"))).toEqual(
+      clusterJsonSchema(),
+    );
+    for (const f of ["chain-8.json", "multimodal.json"])
+      parseGraph(JSON.parse(readFileSync(new URL(`examples/plan/${f}`, root), "utf8")), f);
+    for (const f of ["cluster-8.json", "cluster-4.json"])
+      parseCluster(JSON.parse(readFileSync(new URL(`examples/plan/${f}`, root), "utf8")), f);
   });
 });

@@ -27,6 +27,8 @@ export interface LnsOptions {
   windows?: number;
   /** Ops per device up to which one whole-horizon MIP is solved (default 24). */
   exactUpTo?: number;
+  /** Stop as soon as the incumbent reaches this proven lower bound. */
+  lowerBound?: number;
   signal?: AbortSignal;
   onProgress?: OnProgress;
 }
@@ -79,11 +81,12 @@ export async function improveByMip(
     return out;
   };
   let pass = 0;
-  while (left() > 1 && pass < 50) {
+  const atBound = () => opts.lowerBound !== undefined && bestSim.makespan <= opts.lowerBound + 1e-9;
+  while (left() > 1 && pass < 50 && !atBound()) {
     throwIfAborted(opts.signal, "plan");
     const wins = windows(bestSim.makespan);
     let improvedThisPass = false;
-    for (let w = 0; w < wins.length && left() > 1; w++) {
+    for (let w = 0; w < wins.length && left() > 1 && !atBound(); w++) {
       const [a, b] = wins[w]!;
       const budget = exact ? left() : Math.max(2, left() / Math.max(1, wins.length - w));
       const r = await solveRound({

@@ -1,0 +1,81 @@
+/**
+ * Benchmark of `frugal plan` on every preset: the baselines (the reference, in the same run), the
+ * best greedy rule and the MIP planner, with makespan, bubble, peak memory, lower bound, gap and
+ * solve time. Prints a table and the goal checks of the issue as ratios.
+ *   npx tsx bench/plan.ts [preset ...] [--time-limit S]
+ */
+import { loadPreset, presetNames, runPlan } from "../src/plan/index.js";
+import { renderTable } from "../src/util/table.js";
+
+const args = process.argv.slice(2);
+const tl = args.indexOf("--time-limit");
+const timeLimit = tl >= 0 ? Number(args[tl + 1]) : undefined;
+const names = args.filter((a, i) => !a.startsWith("--") && (tl < 0 || i !== tl + 1));
+const rows: (string | number | null)[][] = [];
+const checks: string[] = [];
+for (const name of names.length ? names : presetNames()) {
+  const p = loadPreset(name);
+  const opts = { ...p.options, ...(timeLimit ? { timeLimitSeconds: timeLimit } : {}) };
+  const t0 = Date.now();
+  const run = await runPlan(p.graph, p.cluster, opts);
+  const wall = (Date.now() - t0) / 1000;
+  const fits = (c: (typeof run.candidates)[number]) =>
+    c.sim.devices.every((d, i) => d.peakMemoryBytes <= run.memoryLimitBytes[i]! + 1e-9);
+  const bl = run.candidates.filter((c) => c.kind === "baseline");
+  const gr = run.candidates
+    .filter((c) => c.kind === "greedy" && fits(c))
+    .sort((a, b) => a.sim.makespan - b.sim.makespan);
+  const mip = run.candidates.find((c) => c.kind === "mip");
+  const bestBaseline = [...bl].sort((a, b) => a.sim.makespan - b.sim.makespan)[0];
+  const bestFitBaseline = bl.filter(fits).sort((a, b) => a.sim.makespan - b.sim.makespan)[0];
+  const dp = bl.find((c) => c.name === "dualpipe" || c.name === "dualpipev");
+  rows.push([
+    name,
+    dp ? `${dp.name} ${dp.sim.makespan}/${dp.sim.bubbleMax}/${dp.sim.peakMemoryBytes}` : "-",
+    bestBaseline ? `${bestBaseline.name} ${bestBaseline.sim.makespan}` : "-",
+    gr[0] ? `${gr[0].name} ${gr[0].sim.makespan}` : "-",
+    mip?.sim.makespan ?? null,
+    mip?.sim.bubbleMax ?? null,
+    mip?.sim.peakMemoryBytes ?? null,
+    Math.min(...run.memoryLimitBytes),
+    run.mip?.lowerBound ?? null,
+    run.mip?.gap ?? null,
+    run.mip?.status ?? null,
+    run.mip?.warmStart ?? null,
+    wall,
+  ]);
+  if (mip) {
+    const ok = (b: boolean) => (b ? "ok" : "MISSED");
+    if (dp)
+      checks.push(
+        `${name}: MIP bubble / ${dp.name} bubble = ${(mip.sim.bubbleMax / dp.sim.bubbleMax).toFixed(3)}, makespan ratio ${(mip.sim.makespan / dp.sim.makespan).toFixed(4)}, peak ${mip.sim.peakMemoryBytes} vs ${dp.sim.peakMemoryBytes} [${ok(mip.sim.makespan < dp.sim.makespan && mip.sim.peakMemoryBytes <= dp.sim.peakMemoryBytes)}]`,
+      );
+    const all = run.candidates.filter((c) => c.kind !== "mip" && fits(c));
+    checks.push(
+      `${name}: MIP ≤ every fitting baseline/greedy rule: ${ok(all.every((c) => mip.sim.makespan <= c.sim.makespan + 1e-9))}; vs best chain baseline ${bestFitBaseline ? (mip.sim.makespan / bestFitBaseline.sim.makespan).toFixed(4) : "-"}; within 120 s: ${ok(wall <= 120)} (${wall.toFixed(1)} s)`,
+    );
+  }
+}
+console.log(
+  renderTable(
+    [
+      "preset",
+      "DualPipe(V) mk/bubble/peak",
+      "best baseline",
+      "best greedy (fits)",
+      "MIP makespan",
+      "MIP bubble",
+      "MIP peak",
+      "mem limit",
+      "lower bound",
+      "gap",
+      "status",
+      "warm start",
+      "seconds",
+    ],
+    rows,
+    { digits: 3 },
+  ),
+);
+console.log("");
+for (const c of checks) console.log(c);
