@@ -1,6 +1,8 @@
 /** The registry of CLI commands: name, one-line purpose, an example, and how to register it. */
 import type { Command } from "commander";
 import * as demo from "./demo.js";
+import * as inspect from "./inspect.js";
+import * as plan from "./plan.js";
 import * as serving from "./serving.js";
 import * as solve from "./solve.js";
 
@@ -11,4 +13,10 @@ export interface CliCommand {
   register(program: Command): void;
 }
 
-export const commands: CliCommand[] = [demo.command, serving.command, solve.command];
+export const commands: CliCommand[] = [
+  demo.command,
+  inspect.command,
+  plan.command,
+  serving.command,
+  solve.command,
+];

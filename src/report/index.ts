@@ -1,4 +1,4 @@
-export * from "./html.js";
-export * from "./timeline.js";
 export * from "./cdf.js";
 export * from "./gantt.js";
+export * from "./html.js";
+export * from "./timeline.js";

@@ -28,6 +28,23 @@ describe("frugal demo", () => {
     expect(forced.code).toBe(0);
   });
 
+  it("runs every capability offline and writes their reports", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-demo-"));
+    const out = join(dir, "all");
+    const r = await runCli(["demo", "--out", out, "--json", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const by = Object.fromEntries(
+      j.sections.map((s: { name: string; result: unknown }) => [s.name, s.result]),
+    );
+    expect(Object.keys(by).sort()).toEqual(["mip", "plan", "serving", "tensor"]);
+    expect(by.plan.plan.makespan).toBe(63); // half of DualPipe's bubble (66 → 63) on its reference setting
+    expect(by.serving.hybridGainPoints).toBeGreaterThan(8.9);
+    expect(by.tensor.architecture.name).toBe("mixtral");
+    for (const f of ["report.html", "plan.html", "serving.html", "tiny-mixtral/model.safetensors.index.json"])
+      expect(existsSync(join(out, f)), f).toBe(true);
+  });
+
   it("rejects an unknown section as a usage error", async () => {
     const r = await runCli(["demo", "--only", "nope"]);
     expect(r.code).toBe(2);
