@@ -210,6 +210,67 @@ describe("hybrid", () => {
   });
 });
 
+describe("hybrid lookahead insertion (hand-worked, α_p = α_d = 1, B = 4: an idle slot-iteration costs 1/4)", () => {
+  // Longest-first: the three o = 10 requests and one o = 3 request are prefilled at 0..1; the o = 3
+  // request decodes 1..3 and finishes at 3. Two o = 3 requests wait for one free slot; the next
+  // finish is 7 decode iterations away, so waiting idles one slot for 7 × 1/4 = 1.75 s.
+  const rows: [number, number, number][] = [
+    [0, 8, 10],
+    [0, 8, 10],
+    [0, 8, 10],
+    [0, 8, 3],
+    [0, 8, 3],
+    [0, 8, 3],
+  ];
+  const late = (r: Awaited<ReturnType<typeof run>>) =>
+    r.requests
+      .filter((q) => q.firstTokenTime > 1)
+      .map((q) => [q.firstTokenTime, q.finishTime])
+      .sort((a, b) => a[0]! - b[0]!);
+  it("inserts when the idle cost of waiting (1.75) exceeds λ·α_p (λ = 1)", async () => {
+    const r = await run(trace(rows), profile({ maxBatchSize: 4 }), "hybrid", { lambda: 1 });
+    // prefill 3..4, decodes 4..6; at 6 the last one is alone in the queue: prefill 6..7, decodes 7..9.
+    expect(late(r)).toEqual([
+      [4, 6],
+      [7, 9],
+    ]);
+    expect(r.makespan).toBe(12); // the o = 10 requests lose two iterations to the stalls
+  });
+  it("waits for the next finish when λ·α_p (2) exceeds it, then inserts both at once", async () => {
+    const r = await run(trace(rows), profile({ maxBatchSize: 4 }), "hybrid", { lambda: 2 });
+    // 1.75, 1.5, … < 2 until the o = 10 requests finish at 10: prefill both 10..11, decodes 11..13.
+    expect(late(r)).toEqual([
+      [11, 13],
+      [11, 13],
+    ]);
+    expect(r.makespan).toBe(13);
+  });
+  it("never waits when nothing more could join the later insertion", async () => {
+    // o = 4,4,4,3 run; one o = 3 waits. At t = 3 the next finish is 1 iteration away (cost 0.25 < 1),
+    // but only this one request waits, so waiting would merge nothing: insert at 3 and finish at 6.
+    const r = await run(
+      trace([
+        [0, 8, 4],
+        [0, 8, 4],
+        [0, 8, 4],
+        [0, 8, 3],
+        [0, 8, 3],
+      ]),
+      profile({ maxBatchSize: 4 }),
+      "hybrid",
+      { lambda: 1 },
+    );
+    expect(r.makespan).toBe(6);
+  });
+  it("the accumulated rule is still available", async () => {
+    const r = await run(trace(rows), profile({ maxBatchSize: 4 }), "hybrid", {
+      lambda: 1,
+      rule: "accumulated",
+    });
+    expect(r.status).toBe("completed");
+  });
+});
+
 describe("registry", () => {
   it("lists the four policies with references, and rejects unknown names and bad params", () => {
     expect(listPolicies().map((p) => p.name)).toEqual(["vllm-v0", "vllm-v1", "orca", "hybrid"]);

@@ -38,7 +38,20 @@ export const HybridParams = z.object({
   packing: z.enum(["mip", "lpt"]).default("mip"),
   /** "separate": prefill-only insertion iterations (V0-style); "mixed": prefills ride in a decode iteration. */
   insertion: z.enum(["separate", "mixed"]).default("separate"),
+  /**
+   * "lookahead": compare λ·α_p with the idle-slot cost of waiting until the next running request
+   * finishes (known from the output lengths the packing uses); "accumulated": insert when the idle
+   * cost already paid since the last insertion reaches λ·α_p.
+   */
+  rule: z.enum(["lookahead", "accumulated"]).default("lookahead"),
 });
+
+/** Decode iterations until the next running request finishes (Infinity when none runs). */
+export function nextFinish(c: Client): number {
+  let d = Number.POSITIVE_INFINITY;
+  for (const s of c.running) d = Math.min(d, s.req.outputTokens - s.generated);
+  return d;
+}
 
 /** How many waiting requests a prefill insertion could admit now (dry run of admitPrefills). */
 export function admissibleCount(c: Client): number {
@@ -137,6 +150,17 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
             c.scratch += (f * decodeSeconds(c.timeModel, items.length, ctx)) / items.length;
           }
           return items.length ? { items } : null;
+        }
+        if (params.rule === "lookahead" && f > 0) {
+          // Waiting Δ decode iterations for the next finish leaves f slots idle, each costing the
+          // α_d/B the bound does not charge; inserting now costs one extra α_p stall.
+          // Waiting only pays when more requests could join the later insertion.
+          const idle = (f * nextFinish(c) * c.timeModel.decode.alpha) / c.spec.maxBatchSize;
+          if (c.waiting.length <= f || idle >= params.lambda * c.timeModel.prefill.alpha) {
+            const pre = admitPrefills(c);
+            if (pre.length) return { items: pre };
+          }
+          return decodeStep(c);
         }
         if (f > 0 && c.scratch >= params.lambda * c.timeModel.prefill.alpha) {
           const pre = admitPrefills(c);
