@@ -7,6 +7,8 @@ import {
   lpt,
   packMakespan,
   policyNames,
+  prefillChainSeconds,
+  requestBoundWork,
   requestChain,
   requestWork,
   simplePackingBound,
@@ -89,6 +91,21 @@ describe("work and lower bounds", () => {
     );
   });
 
+  it("bound work charges the chunk-proof attention term; the chain may chunk a long prompt", () => {
+    const P = prof.timeModel.prefill;
+    const r = { id: 0, arrival: 0, promptTokens: 100, outputTokens: 11 };
+    expectClose(requestWork(r, prof) - requestBoundWork(r, prof), P.gamma * (1e4 - 5050));
+    // Short prompt: one chunk is best, the chain is the whole-prompt prefill.
+    expectClose(prefillChainSeconds(100, prof), P.alpha + P.beta * 100 + P.gamma * 1e4);
+    // Brute force over chunk counts for a long prompt (m chunks: m·α_p + β_p·p + γ_p·(p² + p²/m)/2).
+    const p = 30000;
+    let best = Number.POSITIVE_INFINITY;
+    for (let m = 1; m <= 200; m++)
+      best = Math.min(best, m * P.alpha + P.beta * p + (P.gamma * (p * p + (p * p) / m)) / 2);
+    expectClose(prefillChainSeconds(p, prof), best);
+    expect(best).toBeLessThan(P.alpha + P.beta * p + P.gamma * p * p);
+  });
+
   it("no policy beats the lower bound (property over random traces)", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -114,6 +131,29 @@ describe("work and lower bounds", () => {
         },
       ),
       { numRuns: 12 },
+    );
+  });
+
+  it("chunked prefill (vllm-v1 under a small token budget) does not beat the bound either", async () => {
+    const small = { ...prof, client: { ...prof.client, maxBatchedTokens: 97 } };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 2 }),
+        async (seed, clients) => {
+          const t = syntheticTrace({
+            requests: 30,
+            ratePerSecond: 0,
+            prompt: { kind: "lognormal", median: 200, sigma: 0.8, max: 1500 },
+            output: { kind: "lognormal", median: 20, sigma: 0.8, max: 200 },
+            seed,
+          });
+          const r = await simulate(t, small, createPolicy("vllm-v1"), { clients });
+          expect(r.rejected).toBe(0);
+          expect(r.makespan).toBeGreaterThanOrEqual(lowerBound(t, small, clients).seconds * (1 - 1e-9));
+        },
+      ),
+      { numRuns: 10 },
     );
   });
 });

@@ -1,17 +1,18 @@
 /**
  * Lower bounds on the makespan of any policy that serves each request on one client
- * (work per request from offline/work.ts):
+ * (bound work w_i and chain c_i per request from offline/work.ts, with the proof there):
  *   LB_work  = Σ_i w_i / J                          (total work spread perfectly)
  *   LB_chain = max_i (a_i + c_i)                    (a request alone, from its arrival)
  *   LB_pack  = the packing MIP's proven dual bound  (best possible assignment's max client load)
  *   LB = max(LB_work, LB_chain, LB_pack)
- * Valid for every simulated policy here: iteration time ≥ Σ of its members' shares, KV limits and
- * partial batches only add time.
+ * Valid for every simulated policy here, including chunked prefill and mixed iterations: iteration
+ * time ≥ Σ of its members' shares, KV limits, partial batches and recomputation only add time.
+ * LB_pack uses the bound work too (the packing MIP is solved over it).
  */
 import type { Profile } from "../profile/schema.js";
 import type { Trace } from "../trace/types.js";
 import { packMakespan, simplePackingBound } from "./packing.js";
-import { requestChain, requestWork } from "./work.js";
+import { requestBoundWork, requestChain } from "./work.js";
 
 export interface LowerBound {
   seconds: number;
@@ -29,7 +30,7 @@ export function lowerBound(
   clients: number,
   packingBound: number | null = null,
 ): LowerBound {
-  const w = trace.requests.map((r) => requestWork(r, profile));
+  const w = trace.requests.map((r) => requestBoundWork(r, profile));
   const work = w.reduce((s, v) => s + v, 0) / clients;
   let chain = 0;
   for (const r of trace.requests) chain = Math.max(chain, r.arrival + requestChain(r, profile));
@@ -46,7 +47,7 @@ export async function lowerBoundWithPacking(
   clients: number,
   opts: { timeLimit?: number; signal?: AbortSignal } = {},
 ): Promise<LowerBound> {
-  const w = trace.requests.map((r) => requestWork(r, profile));
+  const w = trace.requests.map((r) => requestBoundWork(r, profile));
   const pack = clients > 1 ? (await packMakespan(w, clients, opts)).bound : simplePackingBound(w, 1);
   return lowerBound(trace, profile, clients, pack);
 }

@@ -1,36 +1,73 @@
 /**
  * Work of a request for offline packing and lower bounds, from the linear time model.
- * Every iteration holds at most B = max_num_seqs requests and costs at least α (α_p for prefill,
- * α_d for decode, the max of both when mixed), so charging each member α/B plus its own linear
- * terms never exceeds the iteration's time. Summed over a request's prefill and its o − 1 decode
- * steps (contexts p+1 … p+o−1):
+ *
+ * Packing work (what the request costs when its prompt is prefilled whole, as `hybrid` does):
+ * every iteration holds at most B = max_num_seqs requests and costs at least α (α_p for prefill,
+ * α_d for decode, the max of both when mixed), so each member is charged α/B plus its own linear
+ * terms. Summed over the prefill and the o − 1 decode steps (contexts p+1 … p+o−1):
  *   w_i = α_p/B + β_p·p + γ_p·p² + (o−1)·(α_d/B + β_d) + δ_d·((o−1)·p + o(o−1)/2)
- * so a client's busy time is at least Σ w_i over the requests it serves (KV limits and partial
- * batches only add to it). The chain length c_i (same sums with the full α per iteration) is the
- * time of the request alone, a lower bound on its own completion.
+ *
+ * Bound work (valid for every simulated policy, including chunked and mixed iterations): the same
+ * with the attention term γ_p·p(p+1)/2. Proof: a prompt computed in chunks c_1..c_m (Σ c_k = p,
+ * c_k ≥ 1 integers, C_k = c_1+…+c_k) pays γ_p·Σ c_k·C_k = γ_p·(p² + Σ c_k²)/2 ≥ γ_p·(p² + p)/2,
+ * with equality for one-token chunks; whole-prompt prefill pays γ_p·p² ≥ that. Each chunk is
+ * computed as prefill (the simulator classifies an item as a decode only when the request's whole
+ * prompt is cached), so its tokens pay β_p; the iteration emitting the first token is prefill or
+ * mixed and costs ≥ α_p; each decode step costs ≥ α_d shared by ≤ B members, plus β_d and δ_d·ctx.
+ * Recomputation after preemption only adds terms. So a client's busy time is ≥ Σ bound work of the
+ * requests it serves.
+ *
+ * Chain c_i: the time of the request alone, a lower bound on its own completion. Its prefill in
+ * m chunks costs at least m·α_p + β_p·p + γ_p·(p² + p²/m)/2 (Σ c_k² ≥ p²/m), minimised over
+ * m = 1…p; then o − 1 decode iterations of α_d + β_d + δ_d·ctx each.
  */
 import type { Profile } from "../profile/schema.js";
 import type { Request } from "../trace/types.js";
 
-export function requestWork(r: Request, profile: Profile): number {
-  const { prefill: P, decode: D } = profile.timeModel;
-  const B = profile.client.maxBatchSize;
+function decodeWork(r: Request, profile: Profile, alphaShare: number): number {
+  const D = profile.timeModel.decode;
   const p = r.promptTokens;
   const d = r.outputTokens - 1;
+  return d * (alphaShare + D.beta) + D.delta * (d * p + (d * (d + 1)) / 2);
+}
+
+/** Packing work w_i: whole-prompt prefill, α shared by B members (seconds). */
+export function requestWork(r: Request, profile: Profile): number {
+  const P = profile.timeModel.prefill;
+  const B = profile.client.maxBatchSize;
+  const p = r.promptTokens;
   return (
-    P.alpha / B +
-    P.beta * p +
-    P.gamma * p * p +
-    d * (D.alpha / B + D.beta) +
-    D.delta * (d * p + (d * (d + 1)) / 2)
+    P.alpha / B + P.beta * p + P.gamma * p * p + decodeWork(r, profile, profile.timeModel.decode.alpha / B)
   );
 }
 
-export function requestChain(r: Request, profile: Profile): number {
-  const { prefill: P, decode: D } = profile.timeModel;
+/** Bound work: w_i with the chunk-proof attention term γ_p·p(p+1)/2 (seconds; see the header). */
+export function requestBoundWork(r: Request, profile: Profile): number {
+  const P = profile.timeModel.prefill;
+  const B = profile.client.maxBatchSize;
   const p = r.promptTokens;
-  const d = r.outputTokens - 1;
   return (
-    P.alpha + P.beta * p + P.gamma * p * p + d * (D.alpha + D.beta) + D.delta * (d * p + (d * (d + 1)) / 2)
+    P.alpha / B +
+    P.beta * p +
+    (P.gamma * p * (p + 1)) / 2 +
+    decodeWork(r, profile, profile.timeModel.decode.alpha / B)
+  );
+}
+
+/** Least time of a prompt of p tokens prefilled alone in m ≥ 1 chunks (seconds). */
+export function prefillChainSeconds(p: number, profile: Profile): number {
+  const P = profile.timeModel.prefill;
+  const at = (m: number) => m * P.alpha + P.beta * p + (P.gamma * (p * p + (p * p) / m)) / 2;
+  if (P.gamma <= 0 || P.alpha <= 0) return P.gamma <= 0 ? at(1) : at(p);
+  const m = p * Math.sqrt(P.gamma / (2 * P.alpha)); // stationary point of the convex m ↦ at(m)
+  const lo = Math.min(p, Math.max(1, Math.floor(m)));
+  const hi = Math.min(p, Math.max(1, Math.ceil(m)));
+  return Math.min(at(lo), at(hi));
+}
+
+/** Chain c_i: the request alone, chunked prefill allowed, then its decode iterations (seconds). */
+export function requestChain(r: Request, profile: Profile): number {
+  return (
+    prefillChainSeconds(r.promptTokens, profile) + decodeWork(r, profile, profile.timeModel.decode.alpha)
   );
 }

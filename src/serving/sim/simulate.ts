@@ -137,7 +137,8 @@ export async function simulate(
       const members: Seq[] = [];
       const toks: number[] = [];
       for (const { seq, tokens } of batch.items) {
-        if (tokens === 1 && seq.computed > 0) {
+        // A decode step: one token with the whole prompt already cached (a one-token prompt chunk is prefill).
+        if (tokens === 1 && seq.computed >= seq.req.promptTokens) {
           nDec++;
           ctx += seq.computed + 1;
         } else {
