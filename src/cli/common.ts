@@ -4,7 +4,7 @@
  * document with --json); progress, logs and warnings go to stderr. Exit 0 ok (an infeasible or
  * time-limited outcome is still a result), 1 could not do the job, 2 the command line is wrong.
  */
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { FrugalError, UsageError } from "../errors/index.js";
 import { cliProgressSink, type ProgressSink } from "../util/progress.js";
 
@@ -111,9 +111,6 @@ export function positiveInt(flag: string) {
       throw new InvalidArgumentError(`${flag} must be a positive integer, got "${v}"`);
     return n;
   };
-}
-export function choice(flag: string, values: readonly string[]): Option {
-  return new Option(flag).choices(values);
 }
 
 export function usage(where: string, what: string, hint: string): UsageError {
