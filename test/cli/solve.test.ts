@@ -1,8 +1,11 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import GLPK from "glpk.js/node";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { expectClose } from "../helpers/tolerance.js";
+import { randomMip, toGlpk } from "../mip/helpers.js";
 
 describe("frugal solve", () => {
   it("solves a valid LP file: exit 0, the optimum on stdout", async () => {
@@ -11,6 +14,21 @@ describe("frugal solve", () => {
     expect(r.stdout).toMatch(/optimal/);
     expect(r.stdout).toMatch(/objective\s+1100/);
     expect(r.stdout).toMatch(/chairs\s+20/);
+  });
+
+  it("an LP file written by GLPK gets GLPK's optimum", async () => {
+    const g = await GLPK();
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const lp = toGlpk(g, randomMip(31, 10, 6));
+    const f = join(dir, "glpk.lp");
+    await writeFile(f, g.write(lp));
+    const theirs = g.solve(lp, { msglev: g.GLP_MSG_OFF });
+    expect(theirs.result.status).toBe(g.GLP_OPT);
+    const r = await runCli(["solve", f, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const ours = JSON.parse(r.stdout);
+    expect(ours.status).toBe("optimal");
+    expectClose(ours.objective, theirs.result.z, { abs: 1e-6 });
   });
 
   it("solves an MPS file (format from the extension)", async () => {
