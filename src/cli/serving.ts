@@ -192,7 +192,10 @@ function comparisonJson(w: Workload, r: CompareResult, solver: string) {
     kvBlocks: w.profile.client.kvBlocks,
     policyParams: w.params,
     lowerBound: r.lowerBound,
-    policies: r.policies.map((p) => ({ ...p.metrics, name: p.name, plan: p.plan ?? null })),
+    policies: r.policies.map((p) => {
+      const { clients, ...critical } = p.breakdown;
+      return { ...p.metrics, name: p.name, plan: p.plan ?? null, gapBreakdown: { ...critical, clients } };
+    }),
     paper: w.preset?.paper ?? null,
     notes: calibrationNotes(w),
     versions: { frugal: frugalVersion(), solver },
@@ -235,6 +238,51 @@ function comparisonTable(r: CompareResult): string {
   );
 }
 
+/** Where each policy's time above the bound goes, on the client that finishes last (breakdown.ts). */
+function breakdownTable(r: CompareResult): string {
+  const rows = r.policies.map((p) => {
+    const b = p.breakdown;
+    return [
+      p.name,
+      b.criticalClient,
+      b.makespanSeconds - b.lowerBoundSeconds,
+      b.loadAboveBoundSeconds,
+      b.prefillAlphaSeconds,
+      b.idleSlotSeconds,
+      b.drainSeconds,
+      b.mixedAlphaSeconds,
+      b.otherLinearSeconds,
+      b.idleSeconds,
+    ];
+  });
+  return renderTable(
+    [
+      "policy",
+      "client",
+      "above_LB_s",
+      "load-LB_s",
+      "prefill_alpha_s",
+      "idle_slots_s",
+      "drain_s",
+      "mixed_alpha_s",
+      "other_s",
+      "idle_s",
+    ],
+    rows,
+    { digits: 2 },
+  );
+}
+
+/** The issue's two goals, computed from this run (hybrid versus vllm-v0). */
+function goalLine(r: CompareResult): string | null {
+  const v0 = r.policies.find((p) => p.name === "vllm-v0")?.metrics;
+  const hy = r.policies.find((p) => p.name === "hybrid")?.metrics;
+  if (!v0 || !hy || hy.gapToLowerBound === null) return null;
+  const gain = 100 * (hy.slotUtilization - v0.slotUtilization);
+  const gap = 100 * hy.gapToLowerBound;
+  return `goals: hybrid slot utilization ${gain >= 0 ? "+" : ""}${gain.toFixed(1)} points over vllm-v0 (goal ≥ +8.9: ${gain >= 8.9 ? "met" : "not met"}), ${gap.toFixed(2)}% above the lower bound (goal ≤ 6%: ${gap <= 6 ? "met" : "not met"})`;
+}
+
 async function runCompare(
   policies: string[],
   flags: WorkloadFlags & { timeLimit?: number },
@@ -266,6 +314,10 @@ async function runCompare(
         comparisonTable(r),
         "",
         `lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)}, chain ${lb.chainSeconds.toFixed(2)}${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)}`}; binding ${lb.binding})`,
+        "",
+        "where the time above the bound goes (client finishing last; docs/serving.md):",
+        breakdownTable(r),
+        "",
       ];
       for (const p of r.policies)
         if (p.plan)
@@ -277,6 +329,8 @@ async function runCompare(
         lines.push(
           `${p.name}: ${p.metrics.rejected} request(s) rejected (can never fit the KV cache or the prompt budget)`,
         );
+      const goals = w.preset ? goalLine(r) : null;
+      if (goals) lines.push(goals);
       if (w.preset?.paper) {
         const pp = w.preset.paper;
         lines.push(

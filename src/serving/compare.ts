@@ -4,6 +4,7 @@
  */
 import { throwIfAborted } from "../errors/index.js";
 import type { OnProgress } from "../util/progress.js";
+import { type GapBreakdown, gapBreakdown } from "./breakdown.js";
 import { type RunMetrics, runMetrics } from "./metrics.js";
 import { type LowerBound, lowerBound, lowerBoundWithPacking } from "./offline/bounds.js";
 import { createPolicy, policyNames } from "./policies/registry.js";
@@ -27,6 +28,8 @@ export interface PolicyResult {
   name: string;
   metrics: RunMetrics;
   plan?: PolicyPlanInfo;
+  /** Where the time above the lower bound goes (critical client; breakdown.ts). */
+  breakdown: GapBreakdown;
 }
 
 export interface CompareResult {
@@ -66,7 +69,12 @@ export async function comparePolicies(
       onProgress: opts.onProgress,
     });
     runs.push(run);
-    policies.push({ name, metrics: runMetrics(run, lb.seconds), plan: run.plan });
+    policies.push({
+      name,
+      metrics: runMetrics(run, lb.seconds),
+      plan: run.plan,
+      breakdown: gapBreakdown(run, profile, lb.seconds),
+    });
   }
   return {
     trace: trace.name,

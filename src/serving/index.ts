@@ -1,4 +1,5 @@
 /** `frugal serving`: traces, time models, a discrete-event serving simulator, policies, offline packing. */
+export * from "./breakdown.js";
 export * from "./compare.js";
 export * from "./errors.js";
 export * from "./metrics.js";
