@@ -4,12 +4,15 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  alignFront,
+  Client,
   createPolicy,
   listPolicies,
   type Profile,
   ProfileSchema,
   type Request,
   runMetrics,
+  Seq,
   simulate,
   type Trace,
 } from "../../src/serving/index.js";
@@ -268,6 +271,34 @@ describe("hybrid lookahead insertion (hand-worked, α_p = α_d = 1, B = 4: an id
       rule: "accumulated",
     });
     expect(r.status).toBe("completed");
+  });
+});
+
+describe("hybrid aligned selection", () => {
+  it("takes the head, then the waiting requests whose finish meets a known finish epoch", () => {
+    const prof = profile({ maxBatchSize: 8 });
+    const c = new Client(0, prof.client, prof.timeModel);
+    const seq = (id: number, o: number, generated = 0) => {
+      const s = new Seq({ id, arrival: 0, promptTokens: 8, outputTokens: o });
+      s.generated = generated;
+      return s;
+    };
+    c.running = [seq(0, 10, 5), seq(1, 12, 3)]; // finish in 5 and 9 decode iterations
+    c.waiting = [seq(2, 20), seq(3, 12), seq(4, 10), seq(5, 6)]; // decode ends at 19, 11, 9, 5
+    alignFront(c, 3, 4);
+    // head (id 2); then id 4 (9 meets 9) before id 3 (11 is 2 away); then id 5 (5 meets 5).
+    expect(c.waiting.map((s) => s.req.id)).toEqual([2, 4, 5, 3]);
+    alignFront(c, 3, 2); // the window limits the candidates to the first two
+    expect(c.waiting.map((s) => s.req.id)).toEqual([2, 4, 5, 3]);
+  });
+  it("is a policy option that completes the batch", async () => {
+    const rows = Array.from(
+      { length: 64 },
+      (_, i) => [0, 32, 20 + ((i * 37) % 61)] as [number, number, number],
+    );
+    const r = await run(trace(rows), profile({ maxBatchSize: 16 }), "hybrid", { select: "aligned" });
+    expect(r.status).toBe("completed");
+    expect(r.requests.every((q) => q.finishTime > 0)).toBe(true);
   });
 });
 

@@ -44,7 +44,49 @@ export const HybridParams = z.object({
    * cost already paid since the last insertion reaches λ·α_p.
    */
   rule: z.enum(["lookahead", "accumulated"]).default("lookahead"),
+  /**
+   * Which waiting requests an insertion takes: "head" (the sorted queue's first), or "aligned" (the
+   * head, then from the first `window` waiting requests those whose finish coincides best with a
+   * running or already chosen request's finish, so later slots free together).
+   */
+  select: z.enum(["head", "aligned"]).default("head"),
+  window: z.number().int().positive().default(16),
 });
+
+/**
+ * Moves up to k requests to the front of the waiting queue: the head, then greedily the candidate
+ * among waiting[0..window) whose decode end (o − 1 iterations after its prefill) is nearest to a
+ * known finish epoch (running requests' remaining tokens, or already chosen ones); ties keep order.
+ */
+export function alignFront(c: Client, k: number, window: number): void {
+  const n = Math.min(c.waiting.length, window);
+  if (k <= 1 || n <= 1) return;
+  const epochs: number[] = c.running.map((s) => s.req.outputTokens - s.generated);
+  const cand = c.waiting.slice(0, n);
+  const chosen: Seq[] = [cand[0]!];
+  epochs.push(cand[0]!.req.outputTokens - 1);
+  const used = new Uint8Array(n);
+  used[0] = 1;
+  for (let t = 1; t < Math.min(k, n); t++) {
+    let best = -1;
+    let bestD = Number.POSITIVE_INFINITY;
+    for (let i = 1; i < n; i++) {
+      if (used[i]) continue;
+      const e = cand[i]!.req.outputTokens - 1;
+      let d = Number.POSITIVE_INFINITY;
+      for (const x of epochs) d = Math.min(d, Math.abs(x - e));
+      if (d < bestD) {
+        bestD = d;
+        best = i;
+      }
+    }
+    used[best] = 1;
+    chosen.push(cand[best]!);
+    epochs.push(cand[best]!.req.outputTokens - 1);
+  }
+  const rest = cand.filter((_, i) => !used[i]);
+  c.waiting.splice(0, n, ...chosen, ...rest);
+}
 
 /** Decode iterations until the next running request finishes (Infinity when none runs). */
 export function nextFinish(c: Client): number {
@@ -157,6 +199,7 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           // Waiting only pays when more requests could join the later insertion.
           const idle = (f * nextFinish(c) * c.timeModel.decode.alpha) / c.spec.maxBatchSize;
           if (c.waiting.length <= f || idle >= params.lambda * c.timeModel.prefill.alpha) {
+            if (params.select === "aligned") alignFront(c, f, params.window);
             const pre = admitPrefills(c);
             if (pre.length) return { items: pre };
           }
