@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  admission,
   alignFront,
   Client,
   createPolicy,
@@ -290,6 +291,22 @@ describe("hybrid aligned selection", () => {
     expect(c.waiting.map((s) => s.req.id)).toEqual([2, 4, 5, 3]);
     alignFront(c, 3, 2); // the window limits the candidates to the first two
     expect(c.waiting.map((s) => s.req.id)).toEqual([2, 4, 5, 3]);
+  });
+  it("admission() reports what caps an insertion: slots, token budget, KV blocks or the queue", () => {
+    const mk = (client: Partial<Profile["client"]>, prompts: number[], running = 0) => {
+      const prof = profile(client);
+      const c = new Client(0, prof.client, prof.timeModel);
+      c.running = Array.from(
+        { length: running },
+        (_, i) => new Seq({ id: 100 + i, arrival: 0, promptTokens: 8, outputTokens: 5 }),
+      );
+      c.waiting = prompts.map((p, id) => new Seq({ id, arrival: 0, promptTokens: p, outputTokens: 5 }));
+      return admission(c);
+    };
+    expect(mk({ maxBatchSize: 4 }, [8, 8, 8], 2)).toEqual({ count: 2, limit: "slots" });
+    expect(mk({ maxBatchSize: 8, maxBatchedTokens: 20 }, [8, 8, 8])).toEqual({ count: 2, limit: "budget" });
+    expect(mk({ maxBatchSize: 8, kvBlocks: 2 }, [16, 16, 16])).toEqual({ count: 2, limit: "kv" });
+    expect(mk({ maxBatchSize: 8 }, [8, 8])).toEqual({ count: 2, limit: "queue" });
   });
   it("is a policy option that completes the batch", async () => {
     const rows = Array.from(

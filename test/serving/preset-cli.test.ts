@@ -84,6 +84,19 @@ describe("frugal serving CLI", () => {
     expect(readFileSync(join(dir, "r.csv"), "utf8").split("\n")[0]).toMatch(/^id,policy,client,arrival_s/);
     expect(JSON.parse(readFileSync(join(dir, "c.json"), "utf8")).traceEvents.length).toBeGreaterThan(3);
     expect(readFileSync(join(dir, "r.html"), "utf8")).toContain("<svg");
+    expect(readFileSync(join(dir, "r.html"), "utf8")).toContain("Where the time above the bound goes");
+    const gb = j.policies[0].gapBreakdown;
+    expect(gb.clients).toHaveLength(2);
+    expect(gb.makespanSeconds - gb.lowerBoundSeconds).toBeCloseTo(
+      gb.loadAboveBoundSeconds +
+        gb.prefillAlphaSeconds +
+        gb.idleSlotSeconds +
+        gb.drainSeconds +
+        gb.mixedAlphaSeconds +
+        gb.otherLinearSeconds +
+        gb.idleSeconds,
+      9,
+    );
     // refuses to overwrite without --force
     out = "";
     await cli(

@@ -1,4 +1,4 @@
-/** The HTML report of a comparison: policy table, per-client slot-utilization timelines, TTFT/TPOT/latency CDFs. */
+/** The HTML report of a comparison: policy table, gap breakdown, per-client slot-utilization timelines, TTFT/TPOT/latency CDFs. */
 import { cdfSvg } from "../../report/cdf.js";
 import { escapeHtml, htmlPage, htmlTable } from "../../report/html.js";
 import { binIntervals, timelineSvg } from "../../report/timeline.js";
@@ -44,6 +44,36 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
     rows,
     2,
   );
+  const gapTable = htmlTable(
+    [
+      "policy",
+      "client",
+      "above LB s",
+      "load − LB s",
+      "prefill α s",
+      "idle slots s",
+      "drain s",
+      "mixed α s",
+      "other s",
+      "idle s",
+    ],
+    r.policies.map((p) => {
+      const b = p.breakdown;
+      return [
+        p.name,
+        b.criticalClient,
+        b.makespanSeconds - b.lowerBoundSeconds,
+        b.loadAboveBoundSeconds,
+        b.prefillAlphaSeconds,
+        b.idleSlotSeconds,
+        b.drainSeconds,
+        b.mixedAlphaSeconds,
+        b.otherLinearSeconds,
+        b.idleSeconds,
+      ];
+    }),
+    2,
+  );
   const T = Math.max(...r.policies.map((p) => p.metrics.makespanSeconds), 1e-9);
   const timelines = r.runs
     .map((run) => {
@@ -80,6 +110,11 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
 <h2>Policies</h2>${table}
 <p>Lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)} s, chain ${lb.chainSeconds.toFixed(2)} s${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)} s`}; binding: ${lb.binding}).
 Slot utilization = Σ requests computing × iteration time / (clients × max batch × makespan); busy = Σ client busy time / (clients × makespan).</p>
+<h2>Where the time above the bound goes</h2>${gapTable}
+<p>On the client that finishes last: its load (bound work of its requests) minus the bound, then the fixed
+iteration costs the bound does not charge — prefill-only iterations with fewer than B members, decode
+iterations with idle slots while requests could still be inserted, the drain after the last prefill, mixed
+iterations — other linear terms (recomputation, whole-prompt attention) and idle time.</p>
 <h2>Utilization timelines</h2>${timelines}
 <h2>Latency distributions</h2>${ttft}${tpot}${lat}`;
   return htmlPage(

@@ -7,14 +7,22 @@
  * 2. Online sorting: each client's waiting queue is kept sorted (longest work first by default,
  *    so long requests start early and the tail holds short ones).
  * 3. Prefill insertion by a Lagrangian rule. Iterations are prefill-only or decode-only (as vLLM
- *    V0). Relaxing "all B batch slots are busy" with a price per idle slot-iteration equal to the
- *    marginal time of a token at the current batch, t_d(D)/|D|, each decode iteration that leaves
- *    f admissible requests waiting adds f·t_d(D)/|D| seconds of idle-slot cost. A prefill
- *    insertion stalls every running decode for the fixed iteration cost α_p; it is inserted when
- *    the accumulated idle cost reaches λ·α_p (then the account is reset). λ = 0 is prefill-first
- *    (vLLM V0 with sorting); λ = 1 balances the two costs (the economic-lot-size optimum, which
- *    batches ≈ B·sqrt(2α_p/(o·α_d)) prefills per insertion for outputs of o tokens).
+ *    V0 and the paper's "preempt decoding and insert prefills"). The constraint "batch slots are
+ *    busy" is relaxed with a price per idle slot-iteration: the share of the decode iteration's
+ *    fixed cost that slot would have carried, α_d/(|D| + f) for a batch of |D| running requests and
+ *    f requests an insertion could admit now (= α_d/B when slots are the limit). A prefill insertion
+ *    stalls every running decode for the fixed cost α_p.
+ *    rule = "lookahead" (default): output lengths are known offline (the packing uses them), so
+ *    the number Δ of decode iterations until the next running request finishes is known. Waiting
+ *    for it merges this insertion with the next one (saving one α_p) and idles f slots for Δ
+ *    iterations; insert now iff f·Δ·α_d/(|D| + f) ≥ λ·α_p, or when waiting cannot enlarge the
+ *    insertion (the queue holds no more admissible requests, or the token budget caps it). λ = 1 is
+ *    the exact break-even of the two costs; λ = 0 is prefill-first (vLLM V0 with sorting).
+ *    rule = "accumulated" (the first reading): each decode iteration that leaves f admissible
+ *    requests waiting adds f·t_d(D)/|D| to an account; insert when it reaches λ·α_p, then reset.
  *    An idle client (no running request) always inserts. KV exhaustion preempts by recompute.
+ *    select = "aligned" (option): an insertion takes the queue's head, then from the next `window`
+ *    requests those whose finish meets a known finish epoch, so later slots free together.
  */
 import { z } from "zod";
 import { throwIfAborted } from "../../errors/index.js";
@@ -95,22 +103,30 @@ export function nextFinish(c: Client): number {
   return d;
 }
 
-/** How many waiting requests a prefill insertion could admit now (dry run of admitPrefills). */
-export function admissibleCount(c: Client): number {
+/** What stops a prefill insertion from admitting more: batch slots, the token budget, KV blocks, or the queue's end. */
+export type AdmissionLimit = "slots" | "budget" | "kv" | "queue";
+
+/** Dry run of admitPrefills: how many waiting requests an insertion could admit now, and what stops it. */
+export function admission(c: Client): { count: number; limit: AdmissionLimit } {
   let budget = c.spec.maxBatchedTokens;
   let free = c.freeBlocks - c.watermarkBlocks;
   let k = 0;
   for (const s of c.waiting) {
-    if (c.running.length + k >= c.spec.maxBatchSize) break;
+    if (c.running.length + k >= c.spec.maxBatchSize) return { count: k, limit: "slots" };
     const n = s.len;
-    if (n > budget && !(k === 0 && n > c.spec.maxBatchedTokens)) break;
+    if (n > budget && !(k === 0 && n > c.spec.maxBatchedTokens)) return { count: k, limit: "budget" };
     const need = c.blocksFor(n);
-    if (need > free) break;
+    if (need > free) return { count: k, limit: "kv" };
     free -= need;
     budget -= n;
     k++;
   }
-  return k;
+  return { count: k, limit: "queue" };
+}
+
+/** How many waiting requests a prefill insertion could admit now. */
+export function admissibleCount(c: Client): number {
+  return admission(c).count;
 }
 
 export const hybrid: PolicyDef<typeof HybridParams> = {
@@ -176,7 +192,7 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           }
           return decodeStep(c);
         }
-        const f = admissibleCount(c);
+        const { count: f, limit } = admission(c);
         if (params.insertion === "mixed") {
           // Decodes first (they may preempt), then prefills join the same iteration when the rule allows.
           const dec = decodeStep(c);
@@ -194,11 +210,13 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           return items.length ? { items } : null;
         }
         if (params.rule === "lookahead" && f > 0) {
-          // Waiting Δ decode iterations for the next finish leaves f slots idle, each costing the
-          // α_d/B the bound does not charge; inserting now costs one extra α_p stall.
-          // Waiting only pays when more requests could join the later insertion.
-          const idle = (f * nextFinish(c) * c.timeModel.decode.alpha) / c.spec.maxBatchSize;
-          if (c.waiting.length <= f || idle >= params.lambda * c.timeModel.prefill.alpha) {
+          // Waiting Δ decode iterations for the next finish idles f slots, each costing its share
+          // α_d/(|D| + f) of every decode iteration; inserting now costs one extra α_p stall.
+          // Waiting only pays when a finish lets more requests join the later insertion: not when the
+          // queue is exhausted or the token budget (which no finish relaxes) already caps this one.
+          const idle = (f * nextFinish(c) * c.timeModel.decode.alpha) / (c.running.length + f);
+          const nothingToGain = limit === "queue" || limit === "budget";
+          if (nothingToGain || idle >= params.lambda * c.timeModel.prefill.alpha) {
             if (params.select === "aligned") alignFront(c, f, params.window);
             const pre = admitPrefills(c);
             if (pre.length) return { items: pre };
