@@ -6,15 +6,19 @@ import { describe, expect, it } from "vitest";
 import {
   admission,
   alignFront,
+  builtinProfile,
   Client,
   createPolicy,
+  HybridParams,
   listPolicies,
   type Profile,
   ProfileSchema,
   type Request,
+  requestWork,
   runMetrics,
   Seq,
   simulate,
+  syntheticTrace,
   type Trace,
 } from "../../src/serving/index.js";
 
@@ -307,6 +311,31 @@ describe("hybrid aligned selection", () => {
     expect(mk({ maxBatchSize: 8, maxBatchedTokens: 20 }, [8, 8, 8])).toEqual({ count: 2, limit: "budget" });
     expect(mk({ maxBatchSize: 8, kvBlocks: 2 }, [16, 16, 16])).toEqual({ count: 2, limit: "kv" });
     expect(mk({ maxBatchSize: 8 }, [8, 8])).toEqual({ count: 2, limit: "queue" });
+  });
+  it("is the default, with window B and plain order for the last 2B waiting requests", async () => {
+    expect(HybridParams.parse({})).toMatchObject({ rule: "lookahead", select: "aligned", lambda: 1 });
+    const t = syntheticTrace({
+      requests: 200,
+      ratePerSecond: 0,
+      prompt: { kind: "lognormal", median: 70, sigma: 0.4, max: 400 },
+      output: { kind: "lognormal", median: 90, sigma: 0.6, max: 400 },
+      seed: 5,
+    });
+    const prof = builtinProfile("llama65b");
+    const go = async (params: Record<string, unknown>) => {
+      const r = await simulate(t, prof, createPolicy("hybrid", params), { clients: 1 });
+      const w = (id: number) => requestWork(t.requests[id]!, prof);
+      return [...r.requests]
+        .sort((x, y) => x.firstTokenTime - y.firstTokenTime || w(y.id) - w(x.id))
+        .map((q) => q.id);
+    };
+    const head = await go({ select: "head" });
+    const aligned = await go({});
+    expect(aligned).not.toEqual(head); // aligned selection reorders insertions
+    expect(await go({ tail: 200 })).toEqual(head); // never more than `tail` waiting: plain order
+    // Once at most 2B wait, the queue is taken in sorted order: the last B to start have non-increasing work.
+    const last = aligned.slice(-16).map((id) => requestWork(t.requests[id]!, prof));
+    for (let k = 1; k < last.length; k++) expect(last[k]!).toBeLessThanOrEqual(last[k - 1]!);
   });
   it("is a policy option that completes the batch", async () => {
     const rows = Array.from(

@@ -20,7 +20,7 @@ describe("gsm8k-llama65b preset (the paper's setting)", () => {
     expect(Math.abs(v0!.slotUtilization - 0.802)).toBeLessThan(0.01); // fitted
     expect(100 * (hy!.slotUtilization - v0!.slotUtilization)).toBeGreaterThanOrEqual(8.9); // predicted
     expect(hy!.makespanSeconds).toBeLessThan(v0!.makespanSeconds);
-    expect(hy!.gapToLowerBound!).toBeLessThan(0.06); // the goal; measured 4.6% (docs/serving.md)
+    expect(hy!.gapToLowerBound!).toBeLessThan(0.06); // the goal; measured 4.1% (docs/serving.md)
     expect(v0!.makespanSeconds).toBeGreaterThanOrEqual(r.lowerBound.seconds);
   });
 });

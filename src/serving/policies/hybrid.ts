@@ -21,8 +21,11 @@
  *    rule = "accumulated" (the first reading): each decode iteration that leaves f admissible
  *    requests waiting adds f·t_d(D)/|D| to an account; insert when it reaches λ·α_p, then reset.
  *    An idle client (no running request) always inserts. KV exhaustion preempts by recompute.
- *    select = "aligned" (option): an insertion takes the queue's head, then from the next `window`
- *    requests those whose finish meets a known finish epoch, so later slots free together.
+ *    select = "aligned" (default): an insertion takes the queue's head, then from the next
+ *    `window` = B requests those whose finish meets a known finish epoch (a running request's, or
+ *    one chosen before), so later slots free together and fewer, larger insertions suffice; the
+ *    last `tail` = 2B waiting requests keep the sorted order, so the client ends with its shortest
+ *    requests. select = "head" takes the sorted queue's head only.
  */
 import { z } from "zod";
 import { throwIfAborted } from "../../errors/index.js";
@@ -55,10 +58,14 @@ export const HybridParams = z.object({
   /**
    * Which waiting requests an insertion takes: "head" (the sorted queue's first), or "aligned" (the
    * head, then from the first `window` waiting requests those whose finish coincides best with a
-   * running or already chosen request's finish, so later slots free together).
+   * running or already chosen request's finish, so later slots free together). Aligned selection
+   * stops once at most `tail` requests wait, so the client still ends with its shortest requests.
    */
-  select: z.enum(["head", "aligned"]).default("head"),
-  window: z.number().int().positive().default(16),
+  select: z.enum(["head", "aligned"]).default("aligned"),
+  /** Candidates for aligned selection (default: the max batch size B). */
+  window: z.number().int().positive().optional(),
+  /** Plain sorted order for the last `tail` waiting requests (default: 2B). */
+  tail: z.number().int().nonnegative().optional(),
 });
 
 /**
@@ -217,7 +224,9 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           const idle = (f * nextFinish(c) * c.timeModel.decode.alpha) / (c.running.length + f);
           const nothingToGain = limit === "queue" || limit === "budget";
           if (nothingToGain || idle >= params.lambda * c.timeModel.prefill.alpha) {
-            if (params.select === "aligned") alignFront(c, f, params.window);
+            const B = c.spec.maxBatchSize;
+            if (params.select === "aligned" && c.waiting.length > (params.tail ?? 2 * B))
+              alignFront(c, f, params.window ?? B);
             const pre = admitPrefills(c);
             if (pre.length) return { items: pre };
           }
