@@ -164,11 +164,11 @@ function mipJson(run: PlanRun) {
     gap: m.gap,
     seconds: m.seconds,
     warmStart: m.warmStart,
+    warmStartMakespanSeconds: m.warmStartMakespan,
     improvedOnWarmStart: m.improvedOnWarmStart,
     model: m.model,
     rounds: m.rounds.length,
     roundsAccepted: m.rounds.filter((r) => r.accepted).length,
-    localSearchMoves: m.localSearchMoves,
     minimumMemoryBytes: m.minimumMemoryBytes ?? null,
     notes: m.notes,
   };
@@ -217,7 +217,7 @@ function humanCompare(run: PlanRun): string {
   const lines = [table, "", `memory limit per device: ${Math.min(...run.memoryLimitBytes)}`];
   if (m) {
     lines.push(
-      `MIP: ${m.status}, makespan ${m.makespan ?? "-"}, lower bound ${m.lowerBound ?? "-"}, gap ${m.gap === null ? "-" : (100 * m.gap).toFixed(2)}%, warm start ${m.warmStart ?? "-"}, largest model ${m.model.variables} vars / ${m.model.integers} integer / ${m.model.constraints} rows`,
+      `MIP: ${m.status}, makespan ${m.makespan ?? "-"}, lower bound ${m.lowerBound ?? "-"}, gap ${m.gap === null ? "-" : (100 * m.gap).toFixed(2)}%, warm start ${m.warmStart ?? "-"} (${m.warmStartMakespan ?? "-"}), largest model ${m.model.variables} vars / ${m.model.integers} integer / ${m.model.constraints} rows`,
     );
     for (const n of m.notes) lines.push(`  ${n}`);
   }

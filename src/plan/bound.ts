@@ -1,12 +1,33 @@
 /**
- * A lower bound on the makespan of any schedule with a given placement:
- *   LB = max( critical path of one micro-batch,
- *             max over devices d of  head_d + minWork_d + tail_d ),
- * head_d = earliest any pass placed on d can start (longest path from the sources),
- * tail_d = least time that must follow the last pass on d (0 here: W passes end the work),
- * minWork_d = Σ pass times on d minus the largest saving overlapped F&B chunks could bring
- *   (at most min(#forwards, #backwards) pairs, each saving F + B − F&B at best).
- * On dualpipe-8x20 this gives 3 + 60 = 63 (spec plan.md: "no schedule ends before 63").
+ * A lower bound on the makespan C of any schedule with a given placement (unit, micro-batch) →
+ * device, under a per-device activation cap:
+ *   LB = max( critical path of one micro-batch,  max over devices d of LB_d ).
+ *
+ * Minimal pass times. A forward of u takes at least f_u = min(F_u, ρ(F_u + B_min)) (alone or as
+ * the forward half of an F&B chunk of factor ρ), an input gradient at least i_u =
+ * min(B_u − W_u, ρ(F_min + B_u)). Then on device d:
+ *   h_d = earliest start of any forward on d (longest path from the sources, with transfers),
+ *   e_d = earliest start of any backward on d (forward path down to the sinks, then the input
+ *         gradients back up to d: a backward cannot start before its downstream gradients arrive),
+ *   work_d = Σ over the passes on d of F_u + B_u (device speed applied),
+ *   s_d = (1 − ρ)·(max F on d + max B on d): the most one F&B chunk can save (0 without overlap).
+ *
+ * LB_d (the pairing bound). Take any feasible schedule and let k be the number of forwards on d
+ * that start before e_d. (1) None of them is paired: an F&B chunk starts its backward half with its
+ * forward, and no backward starts before e_d. (2) k ≤ k_time = ⌈(e_d − h_d)/f_min,d⌉: they run one
+ * after another from h_d and each takes at least f_min,d. (3) k ≤ k_mem = the largest k whose k
+ * smallest activations fit the cap: nothing is freed before the first backward ends (> e_d), so at
+ * the start of the k-th of them all k activations are live. (4) Before e_d the device does at most
+ * min(e_d − h_d, sum of the k largest forward times) of work. (5) After e_d it does the rest, and at
+ * most min(n_F − k, n_B) chunks can overlap (each needs a forward not yet run), each saving ≤ s_d.
+ * Hence C ≥ e_d + work_d − min(e_d − h_d, ΣF_k largest) − min(n_F − k, n_B)·s_d, and
+ *   LB_d = min over k ≤ min(k_time, k_mem, n_F) of that expression
+ * is a bound for every schedule. k = 0 alone gives the load bound h_d + work_d − n_F·s_d used
+ * before; LB_d is never below it. Where overlap pays this is what a middle rank loses: on
+ * dualpipe-8x20-overlap rank 3 starts at h = 3, cannot run a backward before e = 11 (micro-batch 10
+ * goes 7 stages down and 3 back), fits k = 8 forwards before it, and so C ≥ 11 + 60 − 8 − 12·0.5 =
+ * 57 (the load bound says 53). On dualpipe-8x20 (no overlap, s = 0) it is h + work = 3 + 60 = 63,
+ * the proven optimum of the spec.
  */
 import type { Cluster } from "./cluster.js";
 import { transferTime } from "./cluster.js";
@@ -14,58 +35,123 @@ import { topoOrder } from "./graph.js";
 import type { Placement } from "./placement.js";
 import type { UnitGraph } from "./units.js";
 
-export function lowerBound(ug: UnitGraph, cluster: Cluster, place: Placement): number {
+export interface DeviceBound {
+  head: number;
+  firstBackward: number;
+  work: number;
+  forwards: number;
+  /** Forwards that can start before the first backward (time and memory). */
+  unpairedMax: number;
+  bound: number;
+}
+
+export interface BoundDetail {
+  bound: number;
+  criticalPath: number;
+  devices: DeviceBound[];
+}
+
+export function lowerBoundDetail(
+  ug: UnitGraph,
+  cluster: Cluster,
+  place: Placement,
+  memoryCap?: readonly number[],
+): BoundDetail {
   const M = ug.microBatches;
   const U = ug.units.length;
+  const D = place.devices;
   const order = topoOrder(U, ug.edges)!;
-  const rho = ug.overlapFactor ?? 1;
+  const rho = ug.overlapFactor !== null && ug.overlapFactor < 1 ? ug.overlapFactor : 1;
   const sp = (d: number) => cluster.devices[d]?.speed ?? 1;
-  let lb = 0;
-  const head = new Array<number>(place.devices).fill(Number.POSITIVE_INFINITY);
-  const work = new Array<number>(place.devices).fill(0);
-  const nF = new Array<number>(place.devices).fill(0);
-  let maxSave = 0;
-  for (const u of ug.units)
-    maxSave = Math.max(maxSave, u.forward + u.backward - rho * (u.forward + u.backward));
+  let fMin = Number.POSITIVE_INFINITY;
+  let bMin = Number.POSITIVE_INFINITY;
+  for (const u of ug.units) {
+    fMin = Math.min(fMin, u.forward);
+    bMin = Math.min(bMin, u.backward);
+  }
+  const fTime = (u: number) => Math.min(ug.units[u]!.forward, rho * (ug.units[u]!.forward + bMin));
+  const iTime = (u: number) => {
+    const x = ug.units[u]!;
+    return Math.min(x.backward - x.weight, rho * (fMin + x.backward));
+  };
+  let crit = 0;
+  const head = new Array<number>(D).fill(Number.POSITIVE_INFINITY);
+  const firstB = new Array<number>(D).fill(Number.POSITIVE_INFINITY);
+  const work = new Array<number>(D).fill(0);
+  const fwd: number[][] = Array.from({ length: D }, () => []); // forward times on d
+  const acts: number[][] = Array.from({ length: D }, () => []);
+  const maxF = new Array<number>(D).fill(0);
+  const maxB = new Array<number>(D).fill(0);
+  const bytes = (a: number, b: number) => ug.edgeBytes.get(`${a},${b}`) ?? 0;
   for (let m = 0; m < M; m++) {
-    // earliest forward start and end of each unit for this micro-batch
-    const fs = new Float64Array(U);
     const fe = new Float64Array(U);
     for (const u of order) {
       const d = place.of(u, m);
       let r = 0;
       for (const p of ug.preds[u]!)
-        r = Math.max(
-          r,
-          fe[p]! + transferTime(cluster, place.of(p, m), d, ug.edgeBytes.get(`${p},${u}`) ?? 0),
-        );
-      fs[u] = r;
-      fe[u] = r + ug.units[u]!.forward / sp(d);
+        r = Math.max(r, fe[p]! + transferTime(cluster, place.of(p, m), d, bytes(p, u)));
+      fe[u] = r + fTime(u) / sp(d);
       head[d] = Math.min(head[d]!, r);
-      work[d]! += (ug.units[u]!.forward + ug.units[u]!.backward) / sp(d);
-      nF[d]!++;
+      const x = ug.units[u]!;
+      work[d]! += (x.forward + x.backward) / sp(d);
+      fwd[d]!.push(x.forward / sp(d));
+      acts[d]!.push(x.activationBytes);
+      maxF[d] = Math.max(maxF[d]!, x.forward / sp(d));
+      maxB[d] = Math.max(maxB[d]!, x.backward / sp(d));
     }
-    // backward critical path
     const be = new Float64Array(U);
     for (let i = order.length - 1; i >= 0; i--) {
       const u = order[i]!;
       const d = place.of(u, m);
       let r = fe[u]!;
       for (const q of ug.succs[u]!)
-        r = Math.max(
-          r,
-          be[q]! + transferTime(cluster, place.of(q, m), d, ug.edgeBytes.get(`${u},${q}`) ?? 0),
-        );
-      be[u] = r + (ug.units[u]!.backward - ug.units[u]!.weight) / sp(d);
-      lb = Math.max(lb, be[u]! + ug.units[u]!.weight / sp(d));
+        r = Math.max(r, be[q]! + transferTime(cluster, place.of(q, m), d, bytes(u, q)));
+      firstB[d] = Math.min(firstB[d]!, r);
+      be[u] = r + iTime(u) / sp(d);
+      crit = Math.max(crit, be[u]! + (rho < 1 ? 0 : ug.units[u]!.weight) / sp(d));
     }
   }
-  for (let d = 0; d < place.devices; d++) {
-    if (nF[d] === 0) continue;
-    const save = rho < 1 ? (nF[d]! * maxSave) / sp(d) : 0;
-    lb = Math.max(lb, head[d]! + Math.max(0, work[d]! - save));
+  let lb = crit;
+  const devices: DeviceBound[] = [];
+  for (let d = 0; d < D; d++) {
+    const nF = fwd[d]!.length;
+    if (nF === 0) {
+      devices.push({ head: 0, firstBackward: 0, work: 0, forwards: 0, unpairedMax: 0, bound: 0 });
+      continue;
+    }
+    const h = head[d]!;
+    const e = Math.max(h, firstB[d]!);
+    const s = (1 - rho) * (maxF[d]! + maxB[d]!);
+    const fmin = Math.min(...fwd[d]!);
+    const kTime = e > h ? Math.ceil((e - h) / fmin - 1e-9) : 0;
+    const cap = memoryCap?.[d] ?? cluster.devices[d]?.memoryBytes ?? Number.POSITIVE_INFINITY;
+    const sortedActs = [...acts[d]!].sort((a, b) => a - b);
+    let kMem = 0;
+    let used = 0;
+    while (kMem < nF && used + sortedActs[kMem]! <= cap + 1e-9) used += sortedActs[kMem++]!;
+    const kMax = Math.min(kTime, kMem, nF);
+    const largest = [...fwd[d]!].sort((a, b) => b - a);
+    let best = Number.POSITIVE_INFINITY;
+    let prefix = 0;
+    for (let k = 0; k <= kMax; k++) {
+      if (k > 0) prefix += largest[k - 1]!;
+      const v = e + work[d]! - Math.min(e - h, prefix) - Math.min(nF - k, nF) * s;
+      best = Math.min(best, v);
+    }
+    best = Math.max(best, h + work[d]! - nF * s);
+    devices.push({ head: h, firstBackward: e, work: work[d]!, forwards: nF, unpairedMax: kMax, bound: best });
+    lb = Math.max(lb, best);
   }
-  return lb;
+  return { bound: lb, criticalPath: crit, devices };
+}
+
+export function lowerBound(
+  ug: UnitGraph,
+  cluster: Cluster,
+  place: Placement,
+  memoryCap?: readonly number[],
+): number {
+  return lowerBoundDetail(ug, cluster, place, memoryCap).bound;
 }
 
 /** Placement read back from a schedule (device of each unit's forward per micro-batch). */

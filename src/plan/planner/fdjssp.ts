@@ -292,22 +292,6 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
     const [f, i] = key.split(",").map(Number) as [number, number];
     ws.set(v.index, warmPair.get(f) === i ? 1 : 0);
   }
-  if (process.env.FRUGAL_PLAN_DEBUG) {
-    const full = new Float64Array(m.numVars);
-    for (const [k, v] of ws) full[k] = v;
-    let worst = 0;
-    let which = "";
-    for (const r of m.rows) {
-      let act = 0;
-      for (let t = 0; t < r.indices.length; t++) act += r.values[t]! * full[r.indices[t]!]!;
-      const viol = Math.max(r.lower - act, act - r.upper);
-      if (viol > worst) {
-        worst = viol;
-        which = `${r.name}: ${[...r.indices].map((ix, t) => `${r.values[t]}*${m.columns[ix]!.name}=${full[ix]}`).join(" + ")} in [${r.lower}, ${r.upper}]`;
-      }
-    }
-    process.stderr.write(`warm start violation ${worst} ${which}\n`);
-  }
   const size: ModelSize = {
     variables: m.numVars,
     constraints: m.numConstraints,

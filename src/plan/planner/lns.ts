@@ -1,10 +1,9 @@
 /**
- * The MIP planner's lower level driven as a large-neighbourhood search: starting from the best
- * heuristic schedule, solve the FDJSSP MIP (fdjssp.ts) on time windows that slide over the
- * incumbent, each warm-started from it, and keep a result only when the simulator confirms it is
- * shorter and within the memory cap. Small instances get one whole-horizon MIP with every pair
- * open, whose status and bound are then the solver's own. The result is never worse than the warm
- * start by construction.
+ * The MIP planner's lower level: small instances get one whole-horizon FDJSSP MIP (fdjssp.ts) with
+ * every pair open, whose status and bound are then the solver's own; larger ones a
+ * large-neighbourhood search of small window MIPs sliding over the incumbent (window-lns.ts), each
+ * warm-started from it and kept only when the simulator confirms it is shorter (or more compact)
+ * and within the memory cap. The result is never worse than the warm start by construction.
  */
 import { throwIfAborted } from "../../errors/index.js";
 import type { OnProgress } from "../../util/progress.js";
@@ -14,6 +13,7 @@ import type { Schedule } from "../schedule.js";
 import { type SimResult, simulate } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
 import { fuseBackwards, type ModelSize, solveRound } from "./fdjssp.js";
+import { windowSearch } from "./window-lns.js";
 
 export interface LnsOptions {
   /** Total seconds for all MIP rounds. */
@@ -80,6 +80,26 @@ export async function improveByMip(
     for (let a = 0; a < T; a += L / 2) out.push([a, a + L]);
     return out;
   };
+  if (!exact) {
+    // large instances: many small window MIPs sliding over the incumbent (window-lns.ts)
+    const w = await windowSearch(ug, cluster, place, warm, {
+      timeLimit: opts.timeLimit,
+      memoryCap: opts.memoryCap,
+      ...(opts.lowerBound !== undefined ? { lowerBound: opts.lowerBound } : {}),
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    return {
+      schedule: w.schedule,
+      sim: w.sim,
+      rounds: w.rounds,
+      provedOptimal: false,
+      mipBound: null,
+      largestModel: w.largestModel,
+      seconds: w.seconds,
+    };
+  }
   let pass = 0;
   const atBound = () => opts.lowerBound !== undefined && bestSim.makespan <= opts.lowerBound + 1e-9;
   while (left() > 1 && pass < 50 && !atBound()) {
