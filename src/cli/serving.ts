@@ -13,10 +13,12 @@ import {
   fitTimeModel,
   gsm8kTrace,
   loadPreset,
+  POLICY_COLUMNS,
   type PresetSpec,
   type Profile,
   ProfileSchema,
   policyNames,
+  policyRows,
   readFitCsv,
   readProfile,
   readTrace,
@@ -203,39 +205,7 @@ function comparisonJson(w: Workload, r: CompareResult, solver: string) {
 }
 
 function comparisonTable(r: CompareResult): string {
-  const rows = r.policies.map((p) => {
-    const m = p.metrics;
-    return [
-      p.name,
-      m.makespanSeconds,
-      100 * m.slotUtilization,
-      100 * m.busyUtilization,
-      m.gapToLowerBound === null ? null : 100 * m.gapToLowerBound,
-      m.ttftSeconds.p50,
-      m.tpotSeconds.p50,
-      m.latencySeconds.p99,
-      m.outputTokensPerSecond,
-      m.preemptions,
-      m.rejected,
-    ];
-  });
-  return renderTable(
-    [
-      "policy",
-      "makespan_s",
-      "slot_util_%",
-      "busy_util_%",
-      "gap_to_LB_%",
-      "ttft_p50_s",
-      "tpot_p50_s",
-      "lat_p99_s",
-      "out_tok/s",
-      "preempt",
-      "rejected",
-    ],
-    rows,
-    { digits: 2 },
-  );
+  return renderTable(POLICY_COLUMNS, policyRows(r), { digits: 2 });
 }
 
 /** Where each policy's time above the bound goes, on the client that finishes last (breakdown.ts). */

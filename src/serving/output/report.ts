@@ -3,6 +3,7 @@ import { cdfSvg } from "../../report/cdf.js";
 import { escapeHtml, htmlPage, htmlTable } from "../../report/html.js";
 import { binIntervals, timelineSvg } from "../../report/timeline.js";
 import type { CompareResult } from "../compare.js";
+import { POLICY_COLUMNS, policyRows } from "./policy-table.js";
 
 export interface ReportExtras {
   title?: string;
@@ -11,39 +12,7 @@ export interface ReportExtras {
 }
 
 export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): string {
-  const rows = r.policies.map((p) => {
-    const m = p.metrics;
-    return [
-      p.name,
-      m.makespanSeconds,
-      100 * m.slotUtilization,
-      100 * m.busyUtilization,
-      m.gapToLowerBound === null ? null : 100 * m.gapToLowerBound,
-      m.ttftSeconds.p50,
-      m.tpotSeconds.p50,
-      m.latencySeconds.p99,
-      m.outputTokensPerSecond,
-      m.preemptions,
-      m.rejected,
-    ];
-  });
-  const table = htmlTable(
-    [
-      "policy",
-      "makespan s",
-      "slot util %",
-      "busy util %",
-      "gap to LB %",
-      "TTFT p50 s",
-      "TPOT p50 s",
-      "latency p99 s",
-      "output tok/s",
-      "preemptions",
-      "rejected",
-    ],
-    rows,
-    2,
-  );
+  const table = htmlTable(POLICY_COLUMNS, policyRows(r), 2);
   const gapTable = htmlTable(
     [
       "policy",
