@@ -17,8 +17,8 @@ function whereOf(file: string, tensor?: string): string {
   return tensor === undefined ? file : `${file}: tensor ${JSON.stringify(tensor)}`;
 }
 
-/** A safetensors file is malformed, truncated or malicious. */
-export class SafetensorsError extends InputError {
+/** A tensor file or folder is wrong; carries the file and tensor the message names. */
+export class TensorFileError extends InputError {
   readonly file: string;
   readonly tensor: string | undefined;
   constructor(f: TensorErrorFields) {
@@ -28,13 +28,8 @@ export class SafetensorsError extends InputError {
   }
 }
 
+/** A safetensors file is malformed, truncated or malicious. */
+export class SafetensorsError extends TensorFileError {}
+
 /** A checkpoint folder (config.json, index, shards) is inconsistent. */
-export class CheckpointError extends InputError {
-  readonly file: string;
-  readonly tensor: string | undefined;
-  constructor(f: TensorErrorFields) {
-    super({ where: whereOf(f.file, f.tensor), what: f.what, hint: f.hint, cause: f.cause });
-    this.file = f.file;
-    this.tensor = f.tensor;
-  }
-}
+export class CheckpointError extends TensorFileError {}
