@@ -12,6 +12,7 @@ const tl = args.indexOf("--time-limit");
 const timeLimit = tl >= 0 ? Number(args[tl + 1]) : undefined;
 const names = args.filter((a, i) => !a.startsWith("--") && (tl < 0 || i !== tl + 1));
 const rows: (string | number | null)[][] = [];
+const r3 = (x: number) => Number(x.toFixed(3));
 const checks: string[] = [];
 for (const name of names.length ? names : presetNames()) {
   const p = loadPreset(name);
@@ -31,9 +32,9 @@ for (const name of names.length ? names : presetNames()) {
   const dp = bl.find((c) => c.name === "dualpipe" || c.name === "dualpipev");
   rows.push([
     name,
-    dp ? `${dp.name} ${dp.sim.makespan}/${dp.sim.bubbleMax}/${dp.sim.peakMemoryBytes}` : "-",
-    bestBaseline ? `${bestBaseline.name} ${bestBaseline.sim.makespan}` : "-",
-    gr[0] ? `${gr[0].name} ${gr[0].sim.makespan}` : "-",
+    dp ? `${dp.name} ${r3(dp.sim.makespan)}/${r3(dp.sim.bubbleMax)}/${r3(dp.sim.peakMemoryBytes)}` : "-",
+    bestBaseline ? `${bestBaseline.name} ${r3(bestBaseline.sim.makespan)}` : "-",
+    gr[0] ? `${gr[0].name} ${r3(gr[0].sim.makespan)}` : "-",
     mip?.sim.makespan ?? null,
     mip?.sim.bubbleMax ?? null,
     mip?.sim.peakMemoryBytes ?? null,
@@ -41,7 +42,7 @@ for (const name of names.length ? names : presetNames()) {
     run.mip?.lowerBound ?? null,
     run.mip?.gap ?? null,
     run.mip?.status ?? null,
-    run.mip?.warmStart ?? null,
+    run.mip?.warmStart ? `${run.mip.warmStart} ${r3(run.mip.warmStartMakespan ?? 0)}` : null,
     wall,
   ]);
   if (mip) {
@@ -70,7 +71,7 @@ console.log(
       "lower bound",
       "gap",
       "status",
-      "warm start",
+      "MIP warm start",
       "seconds",
     ],
     rows,

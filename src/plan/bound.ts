@@ -135,7 +135,7 @@ export function lowerBoundDetail(
     let prefix = 0;
     for (let k = 0; k <= kMax; k++) {
       if (k > 0) prefix += largest[k - 1]!;
-      const v = e + work[d]! - Math.min(e - h, prefix) - Math.min(nF - k, nF) * s;
+      const v = e + work[d]! - Math.min(e - h, prefix) - (nF - k) * s;
       best = Math.min(best, v);
     }
     best = Math.max(best, h + work[d]! - nF * s);

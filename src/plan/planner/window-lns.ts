@@ -5,7 +5,9 @@
  * MIP start, re-time the solution with the simulator and keep it when it is shorter, or equally
  * long and more compact (Σ starts), within the memory cap. Windows overlap by half; a sweep
  * without any accepted round widens the window (×1.5) so the sub-MIPs grow only when the small
- * ones are exhausted. Sweeps alternate direction (from the end first, where the makespan is set).
+ * ones are exhausted; once the window spans the horizon it starts small again with twice the
+ * seconds per window. Sweeps alternate direction (from the end first, where the makespan is set)
+ * and shift the window boundaries by L/8 each time.
  * The incumbent never gets worse.
  */
 import { throwIfAborted } from "../../errors/index.js";
@@ -63,14 +65,18 @@ export async function windowSearch(
   let pairMax = 0;
   for (const u of ug.units) pairMax = Math.max(pairMax, u.forward + u.backward);
   const minSpeed = Math.min(...cluster.devices.map((d) => d.speed));
-  let L = opts.length ?? (1.5 * pairMax) / minSpeed;
+  const L0 = opts.length ?? (1.5 * pairMax) / minSpeed;
+  let L = L0;
+  let roundLimit = opts.roundLimit ?? 4;
   const atBound = () => opts.lowerBound !== undefined && bestSim.makespan <= opts.lowerBound + 1e-9;
   let sweep = 0;
   while (left() > 0.5 && !atBound()) {
     throwIfAborted(opts.signal, "plan");
     const T = bestSim.makespan;
     const starts: number[] = [];
-    for (let a = 0; a < T; a += L / 2) starts.push(a);
+    // window boundaries shift by L/8 from sweep to sweep
+    const shift = ((sweep % 4) * L) / 8;
+    for (let a = -shift; a < T; a += L / 2) starts.push(Math.max(0, a));
     if (sweep % 2 === 0) starts.reverse();
     let accepted = 0;
     for (const a of starts) {
@@ -83,7 +89,7 @@ export async function windowSearch(
         memoryCap: opts.memoryCap,
         t0: a,
         t1: a + L,
-        timeLimit: Math.max(0.5, Math.min(opts.roundLimit ?? 4, left())),
+        timeLimit: Math.max(0.5, Math.min(roundLimit, left())),
         gap: 1e-5,
         seed: (opts.seed ?? 0) + rounds.length,
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -137,8 +143,12 @@ export async function windowSearch(
     }
     sweep++;
     if (accepted === 0) {
-      if (L >= T) break;
-      L = Math.min(T, L * 1.5);
+      if (L >= T) {
+        // every length tried without a gain: start small again with twice the time per window,
+        // so windows that hit their limit before get to finish
+        L = L0;
+        roundLimit *= 2;
+      } else L = Math.min(T, L * 1.5);
     }
   }
   return finish();

@@ -397,6 +397,9 @@ export async function solveWindow(inp: WindowInput): Promise<WindowResult> {
     gap: inp.gap ?? 1e-6,
     seed: inp.seed ?? 0,
     warmStart: { byIndex: ws },
+    // many small solves: in this thread (a worker per solve costs more than the solve); the
+    // signal is still checked by the solver's callbacks
+    inline: true,
     ...(inp.signal ? { signal: inp.signal } : {}),
   });
   if (!result.values) return { result, schedule: null, size, freeOps, startViolation };
