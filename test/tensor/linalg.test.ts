@@ -228,3 +228,26 @@ describe.skipIf(!native.addon)("native and TS backends agree", () => {
     expectAllClose(nat.svd(A).S, tsBackend.svd(A).S, { rel: 1e-4, abs: 1e-5 });
   });
 });
+
+describe("TS gemm on worker threads", () => {
+  it("splits rows across threads and gives exactly the single-thread result", async () => {
+    const { setTsGemmThreads, tsGemmThreads } = await import("../../src/tensor/linalg/ts/index.js");
+    const before = tsGemmThreads();
+    try {
+      // 1001 rows (not divisible by the thread count), transposed operands, alpha and beta.
+      const A = randn(300, 1001, 11);
+      const B = randn(256, 300, 12);
+      const C0 = randn(1001, 256, 13);
+      setTsGemmThreads(1);
+      const one = tsBackend.gemm(true, true, A, B, 0.5, 2, { ...C0, data: C0.data.slice() });
+      for (const threads of [2, 3]) {
+        setTsGemmThreads(threads);
+        const many = tsBackend.gemm(true, true, A, B, 0.5, 2, { ...C0, data: C0.data.slice() });
+        expect(tsBackend.threads()).toBe(threads);
+        expect(Array.from(many.data)).toEqual(Array.from(one.data));
+      }
+    } finally {
+      setTsGemmThreads(before);
+    }
+  });
+});

@@ -3,7 +3,8 @@
  * the TypeScript backend otherwise; FRUGAL_BACKEND=native|ts|auto or `setBackend()` forces one.
  * Forcing `native` when it is unavailable is an error that says why. Threads: OpenBLAS uses its
  * own threads (default: all cores; FRUGAL_THREADS or OPENBLAS_NUM_THREADS to change); the TS
- * backend is single-threaded, so the two never oversubscribe the cores together.
+ * backend's gemm splits rows over worker threads (FRUGAL_THREADS, default all cores). Calls are
+ * synchronous, so the two never run at the same time and never oversubscribe the cores.
  */
 import { availableParallelism } from "node:os";
 import { UsageError } from "../../errors/index.js";
