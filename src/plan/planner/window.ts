@@ -391,7 +391,7 @@ export async function solveWindow(inp: WindowInput): Promise<WindowResult> {
     integers: m.numIntegers,
     nonzeros: m.numNonzeros,
   };
-  const startViolation = violation(m, ws);
+  const startViolation = mipStartViolation(m, ws);
   const result = await solveModel(m, {
     timeLimit: inp.timeLimit,
     gap: inp.gap ?? 1e-6,
@@ -447,7 +447,10 @@ function sumOf(vs: Var[]): LinExpr {
 }
 
 /** Largest amount by which a (partial, by index) start violates a row or a column bound. */
-export function violation(m: Model, start: ReadonlyMap<number, number>): { amount: number; row: string } {
+export function mipStartViolation(
+  m: Model,
+  start: ReadonlyMap<number, number>,
+): { amount: number; row: string } {
   const x = new Float64Array(m.numVars);
   for (const [k, v] of start) x[k] = v;
   let amount = 0;
