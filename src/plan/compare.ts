@@ -47,8 +47,6 @@ export interface MipReport {
   improvedOnWarmStart: boolean;
   model: ModelSize;
   rounds: RoundInfo[];
-  /** Moves of the simulator-checked local search (not run by the pipeline any more: 0). */
-  localSearchMoves: number;
   /** Smallest per-device memory at which some candidate schedule fits (when infeasible). */
   minimumMemoryBytes?: number;
   notes: string[];
@@ -207,7 +205,6 @@ export async function runPlan(
       improvedOnWarmStart: false,
       model: { variables: 0, constraints: 0, integers: 0, nonzeros: 0 },
       rounds: [],
-      localSearchMoves: 0,
       minimumMemoryBytes: minMem,
       notes: [
         `no schedule fits the memory limit ${Math.min(...limit)}; the smallest peak among the candidates is ${minMem}`,
@@ -265,7 +262,6 @@ export async function runPlan(
       improvedOnWarmStart: mk < warm.sim.makespan - 1e-9,
       model: r.largestModel,
       rounds: r.rounds,
-      localSearchMoves: 0,
       notes: mipNotes,
     };
   }
