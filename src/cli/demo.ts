@@ -38,7 +38,7 @@ export const command: CliCommand = {
     withCommonFlags(cmd);
     withExamples(cmd, [
       "frugal demo",
-      "frugal demo --out /tmp/demo --force",
+      "frugal demo --out reports/demo --force",
       "frugal demo --only mip --json",
     ]);
     cmd.action(
