@@ -6,6 +6,8 @@ import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
 import { highsVersion } from "../mip/index.js";
 import {
+  BREAKDOWN_COLUMNS,
+  breakdownRows,
   builtinProfile,
   type CompareResult,
   chromeTrace,
@@ -210,37 +212,7 @@ function comparisonTable(r: CompareResult): string {
 
 /** Where each policy's time above the bound goes, on the client that finishes last (breakdown.ts). */
 function breakdownTable(r: CompareResult): string {
-  const rows = r.policies.map((p) => {
-    const b = p.breakdown;
-    return [
-      p.name,
-      b.criticalClient,
-      b.makespanSeconds - b.lowerBoundSeconds,
-      b.loadAboveBoundSeconds,
-      b.prefillAlphaSeconds,
-      b.idleSlotSeconds,
-      b.drainSeconds,
-      b.mixedAlphaSeconds,
-      b.otherLinearSeconds,
-      b.idleSeconds,
-    ];
-  });
-  return renderTable(
-    [
-      "policy",
-      "client",
-      "above_LB_s",
-      "load-LB_s",
-      "prefill_alpha_s",
-      "idle_slots_s",
-      "drain_s",
-      "mixed_alpha_s",
-      "other_s",
-      "idle_s",
-    ],
-    rows,
-    { digits: 2 },
-  );
+  return renderTable(BREAKDOWN_COLUMNS, breakdownRows(r), { digits: 2 });
 }
 
 /** The two goals, computed from this run (hybrid versus vllm-v0). */

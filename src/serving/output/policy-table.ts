@@ -33,3 +33,35 @@ export function policyRows(r: CompareResult): (string | number | null)[][] {
     ];
   });
 }
+
+/** Where each policy's time above the bound goes, on the client that finishes last (breakdown.ts). */
+export const BREAKDOWN_COLUMNS = [
+  "policy",
+  "client",
+  "above LB s",
+  "load − LB s",
+  "prefill α s",
+  "idle slots s",
+  "drain s",
+  "mixed α s",
+  "other s",
+  "idle s",
+];
+
+export function breakdownRows(r: CompareResult): (string | number | null)[][] {
+  return r.policies.map((p) => {
+    const b = p.breakdown;
+    return [
+      p.name,
+      b.criticalClient,
+      b.makespanSeconds - b.lowerBoundSeconds,
+      b.loadAboveBoundSeconds,
+      b.prefillAlphaSeconds,
+      b.idleSlotSeconds,
+      b.drainSeconds,
+      b.mixedAlphaSeconds,
+      b.otherLinearSeconds,
+      b.idleSeconds,
+    ];
+  });
+}

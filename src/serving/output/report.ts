@@ -3,7 +3,7 @@ import { cdfSvg } from "../../report/cdf.js";
 import { escapeHtml, htmlPage, htmlTable } from "../../report/html.js";
 import { binIntervals, timelineSvg } from "../../report/timeline.js";
 import type { CompareResult } from "../compare.js";
-import { POLICY_COLUMNS, policyRows } from "./policy-table.js";
+import { BREAKDOWN_COLUMNS, breakdownRows, POLICY_COLUMNS, policyRows } from "./policy-table.js";
 
 export interface ReportExtras {
   title?: string;
@@ -13,36 +13,7 @@ export interface ReportExtras {
 
 export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): string {
   const table = htmlTable(POLICY_COLUMNS, policyRows(r), 2);
-  const gapTable = htmlTable(
-    [
-      "policy",
-      "client",
-      "above LB s",
-      "load − LB s",
-      "prefill α s",
-      "idle slots s",
-      "drain s",
-      "mixed α s",
-      "other s",
-      "idle s",
-    ],
-    r.policies.map((p) => {
-      const b = p.breakdown;
-      return [
-        p.name,
-        b.criticalClient,
-        b.makespanSeconds - b.lowerBoundSeconds,
-        b.loadAboveBoundSeconds,
-        b.prefillAlphaSeconds,
-        b.idleSlotSeconds,
-        b.drainSeconds,
-        b.mixedAlphaSeconds,
-        b.otherLinearSeconds,
-        b.idleSeconds,
-      ];
-    }),
-    2,
-  );
+  const gapTable = htmlTable(BREAKDOWN_COLUMNS, breakdownRows(r), 2);
   const T = Math.max(...r.policies.map((p) => p.metrics.makespanSeconds), 1e-9);
   const timelines = r.runs
     .map((run) => {
