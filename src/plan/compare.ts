@@ -14,6 +14,7 @@ import { GREEDY_RULES, greedySchedule } from "./greedy.js";
 import type { PlanOptions } from "./options.js";
 import { dualPlacement, graphPlacement, linearPlacement, type Placement, vPlacement } from "./placement.js";
 import type { ModelSize } from "./planner/fdjssp.js";
+import { unitDevices } from "./planner/fdjssp-flex.js";
 import { improveByMip, type RoundInfo } from "./planner/lns.js";
 import type { Schedule } from "./schedule.js";
 import { dualPipeOverlapAll } from "./schedules/dualpipe-overlap.js";
@@ -47,6 +48,8 @@ export interface MipReport {
   improvedOnWarmStart: boolean;
   model: ModelSize;
   rounds: RoundInfo[];
+  /** Unit → device in the MIP: free (assignment variables) or fixed by the warm start. */
+  placement: "fixed" | "free";
   /** Smallest per-device memory at which some candidate schedule fits (when infeasible). */
   minimumMemoryBytes?: number;
   notes: string[];
@@ -205,6 +208,7 @@ export async function runPlan(
       improvedOnWarmStart: false,
       model: { variables: 0, constraints: 0, integers: 0, nonzeros: 0 },
       rounds: [],
+      placement: "fixed",
       minimumMemoryBytes: minMem,
       notes: [
         `no schedule fits the memory limit ${Math.min(...limit)}; the smallest peak among the candidates is ${minMem}`,
@@ -214,11 +218,27 @@ export async function runPlan(
     const t0 = Date.now();
     // The MIP starts from the best published baseline or greedy rule that fits; hand-made variants
     // (dualpipe-overlap-all) are compared but not used as its start, so what it reports is its own.
-    const warm = fitting.find((c) => !HAND_VARIANTS.has(c.name)) ?? best;
+    // Placement: "auto" adds assignment variables (per unit) unless the graph fixes the stages
+    // (operators' stage fields) or the best start runs one unit's micro-batches on different devices
+    // (DualPipe's two directions); "free" starts from the best candidate with one device per unit.
+    const published = fitting.filter((c) => !HAND_VARIANTS.has(c.name));
+    const perUnit = (c: Candidate) => unitDevices(c.graph, c.sim) !== null;
+    const hasStages = graph.operators.some((o) => o.stage !== undefined);
+    let placement: "fixed" | "free" = "fixed";
+    let placementWhy = "";
+    if (options.placement === "free") placement = "free";
+    else if (options.placement === "auto") {
+      if (hasStages) placementWhy = "the graph gives operators' stages";
+      else if (published[0] && !perUnit(published[0]))
+        placementWhy = `the best start (${published[0].name}) runs micro-batches of one unit on different devices`;
+      else placement = "free";
+    }
+    const warm = (placement === "free" ? published.find(perUnit) : undefined) ?? published[0] ?? best;
     const place = placementOf(warm.graph, warm.schedule.devices);
     const lb0 = lowerBound(warm.graph, cluster, place, limit);
     const r = await improveByMip(warm.graph, cluster, place, warm.schedule, {
       timeLimit: options.timeLimitSeconds,
+      placement,
       gap: options.gap,
       seed: options.seed,
       memoryCap: limit,
@@ -227,7 +247,9 @@ export async function runPlan(
       ...(run.onProgress ? { onProgress: run.onProgress } : {}),
     });
     const mipNotes: string[] = [
-      `placement fixed by the warm start (${warm.name}, makespan ${warm.sim.makespan}); the lower bound holds for that placement`,
+      r.placement === "free"
+        ? `${r.placementNote}; warm start ${warm.name} (makespan ${warm.sim.makespan}); the bound is the MIP's, over every placement of its units`
+        : `${placementWhy ? `placement fixed by the warm start: ${placementWhy}` : r.placementNote} (${warm.name}, makespan ${warm.sim.makespan}); the lower bound holds for that placement`,
       `MIP rounds accepted: ${r.rounds.filter((x) => x.accepted).length}/${r.rounds.length}`,
     ];
     let plan = { schedule: r.schedule, sim: r.sim, graph: warm.graph };
@@ -239,9 +261,13 @@ export async function runPlan(
         `the MIP reached ${r.sim.makespan}; ${beat.name} (${beat.sim.makespan}) is kept as the plan`,
       );
     }
-    const lb = Math.max(lb0, r.mipBound ?? 0);
+    // lb0 (critical path / pairing bound) holds for the warm placement only; under free placement
+    // the whole-model MIP's bound is the one valid for every placement
+    // (the MIP's objective carries a tie-breaker < 0.05, so its bound can sit above the makespan)
     const mk = plan.sim.makespan;
-    const proved = r.provedOptimal || mk <= lb + 1e-9;
+    const lbRaw = r.placement === "free" ? (r.mipBound ?? 0) : Math.max(lb0, r.mipBound ?? 0);
+    const proved = r.provedOptimal || mk <= lbRaw + 1e-9;
+    const lb = Math.min(mk, lbRaw);
     const interrupted = r.rounds.some((x) => x.status === "interrupted");
     best = {
       name: "mip",
@@ -262,6 +288,7 @@ export async function runPlan(
       improvedOnWarmStart: mk < warm.sim.makespan - 1e-9,
       model: r.largestModel,
       rounds: r.rounds,
+      placement: r.placement,
       notes: mipNotes,
     };
   }

@@ -32,6 +32,12 @@ export const PlanOptionsSchema = z
       .positive()
       .optional()
       .describe("units after greedy merging for graph placements (default 2 × devices)"),
+    placement: z
+      .enum(["auto", "fixed", "free"])
+      .default("auto")
+      .describe(
+        "unit → device in the whole-model MIP: free = assignment variables, fixed = the warm start's; auto = free when the graph has no stage fields and the instance is small",
+      ),
     mip: z.boolean().default(true).describe("run the MIP planner (false: baselines and greedy rules only)"),
   })
   .strict();

@@ -3,9 +3,14 @@
  * better than the warm start's, checked against brute force over placements × device orders.
  */
 import { describe, expect, it } from "vitest";
+import { placementOf } from "../../src/plan/bound.js";
 import { parseCluster } from "../../src/plan/cluster.js";
+import { runPlan } from "../../src/plan/compare.js";
+import { transformerChain } from "../../src/plan/generators.js";
 import { parseGraph } from "../../src/plan/graph.js";
+import { PlanOptionsSchema } from "../../src/plan/options.js";
 import { solveFlexible } from "../../src/plan/planner/fdjssp-flex.js";
+import { improveByMip } from "../../src/plan/planner/lns.js";
 import type { Action, Schedule } from "../../src/plan/schedule.js";
 import { simulate } from "../../src/plan/simulate.js";
 import { type UnitGraph, unitsFromGraph } from "../../src/plan/units.js";
@@ -139,5 +144,63 @@ describe("FDJSSP MIP with assignment variables", () => {
     expect(r.unitDevice![2]).toBe(1);
     expect(r.schedule!.devices[0]!.some((a) => a.unit === 1)).toBe(true);
     expect(simulate(ug, cluster, r.schedule!).makespan).toBeLessThan(warmSim.makespan - 1);
+  });
+
+  it("improveByMip: a fixed-placement round first, then the free one from its result; never worse", async () => {
+    const opts = { timeLimit: 10, memoryCap: [10, 10] };
+    const place = placementOf(ug, warm.devices);
+    const fixedRun = await improveByMip(ug, cluster, place, warm, { ...opts, placement: "fixed" });
+    expect(fixedRun.placement).toBe("fixed");
+    expect(fixedRun.sim.makespan).toBeCloseTo(warmSim.makespan, 6); // one device: nothing to gain
+    const free = await improveByMip(ug, cluster, place, warm, { ...opts, placement: "free" });
+    expect(free.placement).toBe("free");
+    expect(free.rounds.length).toBe(2);
+    expect(free.sim.makespan).toBeCloseTo(bruteForce(ug, cluster, 2), 6);
+    expect(free.provedOptimal).toBe(true);
+    // too many operations for assignment variables: fixed, with the reason
+    const big = await improveByMip(ug, cluster, place, warm, { ...opts, placement: "free", flexibleUpTo: 6 });
+    expect(big.placement).toBe("fixed");
+    expect(big.placementNote).toContain("9 operations");
+  });
+});
+
+describe("runPlan placement option", () => {
+  const branchy = (microBatches: number) =>
+    parseGraph({
+      name: "branches",
+      microBatches,
+      operators: ["a", "b", "c"].map((id) => ({
+        id,
+        forward: 1,
+        backward: 2,
+        weight: 1,
+        activationBytes: 1,
+      })),
+      edges: [
+        { from: "a", to: "b", bytes: 0 },
+        { from: "a", to: "c", bytes: 0 },
+      ],
+    });
+  const c = parseCluster({ devices: 2, link: { latencySeconds: 0.25 } });
+  it("auto: free on a graph without stage fields, never worse than any candidate", async () => {
+    const run = await runPlan(branchy(3), c, PlanOptionsSchema.parse({ timeLimitSeconds: 4 }));
+    expect(run.mip!.placement).toBe("free");
+    expect(run.mip!.notes[0]).toContain("placement free");
+    const mk = run.best!.sim.makespan;
+    for (const x of run.candidates) expect(mk).toBeLessThanOrEqual(x.sim.makespan + 1e-9);
+    expect(run.mip!.lowerBound!).toBeLessThanOrEqual(mk + 1e-9);
+  });
+  it("auto: fixed when the graph gives stages or the best start splits a unit's micro-batches", async () => {
+    const staged = await runPlan(
+      parseGraph(transformerChain({ stages: 2, microBatches: 2 })),
+      c,
+      PlanOptionsSchema.parse({ timeLimitSeconds: 2 }),
+    );
+    expect(staged.mip!.placement).toBe("fixed");
+    expect(staged.mip!.notes[0]).toContain("the graph gives operators' stages");
+    const dual = await runPlan(branchy(2), c, PlanOptionsSchema.parse({ timeLimitSeconds: 2 }));
+    expect(dual.mip!.warmStart).toContain("dual");
+    expect(dual.mip!.placement).toBe("fixed");
+    expect(dual.mip!.notes[0]).toContain("different devices");
   });
 });

@@ -59,6 +59,8 @@ export interface FlexResult {
   unitDevice: number[] | null;
   /** Whether the identical-device symmetry breaking was applied. */
   symmetryBroken: boolean;
+  /** Largest value of the objective's tie-breaker (ε Σ starts): result.bound − tieBreak bounds the makespan. */
+  tieBreak: number;
 }
 
 /** Unit → device of a schedule when every micro-batch of a unit runs on one device, else null. */
@@ -416,7 +418,9 @@ export async function solveFlexible(inp: FlexInput): Promise<FlexResult> {
     warmStart: { byIndex: ws },
     ...(inp.signal ? { signal: inp.signal } : {}),
   });
-  if (!result.values) return { result, schedule: null, size, unitDevice: null, symmetryBroken: symmetric };
+  const tieBreak = eps * ops.length * T;
+  if (!result.values)
+    return { result, schedule: null, size, unitDevice: null, symmetryBroken: symmetric, tieBreak };
   const vals = result.values;
   const val = (b: Bin) => (typeof b === "number" ? b : vals[b.index]!);
   const unitDevice = x.map((row) => {
@@ -454,5 +458,12 @@ export async function solveFlexible(inp: FlexInput): Promise<FlexResult> {
     }
     return out;
   });
-  return { result, schedule: { name: "mip", devices }, size, unitDevice, symmetryBroken: symmetric };
+  return {
+    result,
+    schedule: { name: "mip", devices },
+    size,
+    unitDevice,
+    symmetryBroken: symmetric,
+    tieBreak,
+  };
 }

@@ -71,6 +71,8 @@ export interface MipRoundResult {
   result: SolveResult;
   schedule: Schedule | null;
   size: ModelSize;
+  /** Largest value of the objective's tie-breaker (ε Σ starts): result.bound − tieBreak bounds the makespan. */
+  tieBreak: number;
 }
 
 /** Builds and solves one neighbourhood MIP around the warm schedule. */
@@ -305,7 +307,8 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
     warmStart: { byIndex: ws },
     ...(inp.signal ? { signal: inp.signal } : {}),
   });
-  if (!result.values) return { result, schedule: null, size };
+  const tieBreak = eps * ops.length * T;
+  if (!result.values) return { result, schedule: null, size, tieBreak };
   const vals = result.values;
   // --- extract: order by start; paired F/I become one FB action; their W disappears
   const pairedI = new Map<number, number>(); // I -> F
@@ -335,7 +338,7 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
     }
     return out;
   });
-  return { result, schedule: { name: "mip", devices }, size };
+  return { result, schedule: { name: "mip", devices }, size, tieBreak };
 }
 
 function sumVars(vs: Var[]): LinExpr {

@@ -13,6 +13,7 @@ import type { Schedule } from "../schedule.js";
 import { type SimResult, simulate } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
 import { fuseBackwards, type ModelSize, solveRound } from "./fdjssp.js";
+import { flexibleUnsupported, solveFlexible } from "./fdjssp-flex.js";
 import { windowSearch } from "./window-lns.js";
 
 export interface LnsOptions {
@@ -27,7 +28,18 @@ export interface LnsOptions {
   windows?: number;
   /** Ops per device up to which one whole-horizon MIP is solved (default 24). */
   exactUpTo?: number;
-  /** Stop as soon as the incumbent reaches this proven lower bound. */
+  /**
+   * Placement in the whole-model MIP: "free" adds assignment variables (fdjssp-flex.ts) when the
+   * instance is small enough (whole model, at most `flexibleUpTo` operations) and supported, after a
+   * fixed-placement MIP on half the time (its result is the free MIP's warm start); "auto" is the
+   * same; "fixed" (default) keeps the warm start's unit → device mapping. Window LNS: always fixed.
+   */
+  placement?: "auto" | "fixed" | "free";
+  /** Operations (units × micro-batches × 3) up to which placement can be free (default 60). */
+  flexibleUpTo?: number;
+  /** Device a unit must keep under free placement (undefined: free). */
+  fixedDevice?: (number | undefined)[];
+  /** Stop as soon as the incumbent reaches this proven lower bound (ignored under free placement: it holds for the warm placement only). */
   lowerBound?: number;
   signal?: AbortSignal;
   onProgress?: OnProgress;
@@ -54,6 +66,9 @@ export interface LnsResult {
   mipBound: number | null;
   largestModel: ModelSize;
   seconds: number;
+  /** The placement the MIP used, and why when not what was asked. */
+  placement: "fixed" | "free";
+  placementNote: string;
 }
 
 export async function improveByMip(
@@ -69,17 +84,40 @@ export async function improveByMip(
   const rounds: RoundInfo[] = [];
   let largest: ModelSize = { variables: 0, constraints: 0, integers: 0, nonzeros: 0 };
   const perDevice = Math.max(...bestSim.devices.map((d) => d.timeline.length)) * 1.5;
-  const exact = perDevice <= (opts.exactUpTo ?? 24);
+  const wholeFixed = perDevice <= (opts.exactUpTo ?? 24);
   let provedOptimal = false;
   let mipBound: number | null = null;
   const left = () => opts.timeLimit - (Date.now() - t0) / 1000;
   const windows = (T: number): [number, number][] => {
-    if (exact) return [[0, T + 1]];
+    if (exact)
+      return placement === "free"
+        ? [
+            [0, T + 1],
+            [0, T + 1],
+          ]
+        : [[0, T + 1]];
     const L = T / (opts.windows ?? 5);
     const out: [number, number][] = [];
     for (let a = 0; a < T; a += L / 2) out.push([a, a + L]);
     return out;
   };
+  const ops = ug.units.length * ug.microBatches * 3;
+  const want = opts.placement ?? "fixed";
+  let placement: "fixed" | "free" = "fixed";
+  let placementNote = "placement fixed by the warm start (option placement = fixed)";
+  if (want !== "fixed") {
+    const why =
+      ops > (opts.flexibleUpTo ?? 60)
+        ? `${ops} operations is more than the ${opts.flexibleUpTo ?? 60} for which assignment variables are added${wholeFixed ? "" : " (the window LNS keeps the warm start's placement)"}`
+        : flexibleUnsupported(ug, cluster, bestSim);
+    if (why) placementNote = `placement fixed by the warm start: ${why}`;
+    else {
+      placement = "free";
+      placementNote = "placement free: assignment variables x(unit, device) in the whole-model MIP";
+    }
+  }
+  // whole model: small per device, or small enough for assignment variables
+  const exact = wholeFixed || placement === "free";
   if (!exact) {
     // large instances: many small window MIPs sliding over the incumbent (window-lns.ts)
     const w = await windowSearch(ug, cluster, place, warm, {
@@ -98,36 +136,54 @@ export async function improveByMip(
       mipBound: null,
       largestModel: w.largestModel,
       seconds: w.seconds,
+      placement,
+      placementNote,
     };
   }
   let pass = 0;
-  const atBound = () => opts.lowerBound !== undefined && bestSim.makespan <= opts.lowerBound + 1e-9;
+  const atBound = () =>
+    placement === "fixed" && opts.lowerBound !== undefined && bestSim.makespan <= opts.lowerBound + 1e-9;
   while (left() > 1 && pass < 50 && !atBound()) {
     throwIfAborted(opts.signal, "plan");
     const wins = windows(bestSim.makespan);
     let improvedThisPass = false;
     for (let w = 0; w < wins.length && left() > 1 && !atBound(); w++) {
       const [a, b] = wins[w]!;
-      const budget = exact ? left() : Math.max(2, left() / Math.max(1, wins.length - w));
-      const r = await solveRound({
+      // under free placement the last whole-model round has assignment variables
+      const phase = placement === "free" && w === wins.length - 1 ? "free" : "fixed";
+      const budget = exact ? left() / (wins.length - w) : Math.max(2, left() / Math.max(1, wins.length - w));
+      const common = {
         ug,
         cluster,
-        place,
         warm: best,
         warmSim: bestSim,
         memoryCap: opts.memoryCap,
-        spec: { t0: a, t1: b, window: exact ? 1e9 : (opts.window ?? 6) },
         timeLimit: Math.min(budget, left()),
         ...(opts.gap !== undefined ? { gap: opts.gap } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
-      });
+      };
+      const r =
+        phase === "free"
+          ? await solveFlexible({ ...common, ...(opts.fixedDevice ? { fixedDevice: opts.fixedDevice } : {}) })
+          : await solveRound({
+              ...common,
+              place,
+              spec: { t0: a, t1: b, window: exact ? 1e9 : (opts.window ?? 6) },
+            });
       if (r.size.integers > largest.integers) largest = r.size;
       let accepted = false;
       if (r.schedule) {
         try {
-          const s = fuseBackwards(r.schedule);
-          const sim = simulate(ug, cluster, s);
+          // I then W is kept split where a fused B would hold the input gradient back until W ends
+          let s = r.schedule;
+          let sim = simulate(ug, cluster, s);
+          const fused = fuseBackwards(s);
+          const fsim = simulate(ug, cluster, fused);
+          if (fsim.makespan <= sim.makespan + 1e-9 && sumStarts(fsim) <= sumStarts(sim) + 1e-9) {
+            s = fused;
+            sim = fsim;
+          }
           const memOk = sim.devices.every(
             (d, i) => d.peakMemoryBytes <= (opts.memoryCap[i] ?? Number.POSITIVE_INFINITY) + 1e-9,
           );
@@ -144,9 +200,11 @@ export async function improveByMip(
           // an extracted order the simulator rejects is discarded; the incumbent stays
         }
       }
-      if (exact) {
+      if (exact && phase === placement) {
         provedOptimal = r.result.status === "optimal";
-        mipBound = r.result.bound;
+        // the objective is makespan + a tie-breaker of at most r.tieBreak: a bound on the makespan
+        // is the solver's bound minus that
+        mipBound = r.result.bound === null ? null : Math.max(0, r.result.bound - r.tieBreak);
       }
       rounds.push({
         t0: a,
@@ -177,6 +235,8 @@ export async function improveByMip(
     mipBound,
     largestModel: largest,
     seconds: (Date.now() - t0) / 1000,
+    placement,
+    placementNote,
   };
 }
 
