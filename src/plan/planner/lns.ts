@@ -151,6 +151,14 @@ export async function improveByMip(
       const [a, b] = wins[w]!;
       // under free placement the last whole-model round has assignment variables
       const phase = placement === "free" && w === wins.length - 1 ? "free" : "fixed";
+      // the fixed-placement round has nothing to do when the incumbent meets that placement's bound
+      if (
+        placement === "free" &&
+        phase === "fixed" &&
+        opts.lowerBound !== undefined &&
+        bestSim.makespan <= opts.lowerBound + 1e-9
+      )
+        continue;
       const budget = exact ? left() / (wins.length - w) : Math.max(2, left() / Math.max(1, wins.length - w));
       const common = {
         ug,
