@@ -47,6 +47,7 @@ interface PlanFlags extends GlobalFlags {
   stages?: number;
   seed?: number;
   mip?: boolean;
+  placement?: "auto" | "fixed" | "free";
   out?: string;
   exportTorchCsv?: string;
   trace?: string;
@@ -103,6 +104,7 @@ export async function loadInputs(flags: PlanFlags): Promise<Inputs> {
   if (flags.stages !== undefined) o.stages = flags.stages;
   if (flags.seed !== undefined) o.seed = flags.seed;
   if (flags.mip === false) o.mip = false;
+  if (flags.placement !== undefined) o.placement = flags.placement;
   if (o.stages !== undefined && o.stages > base.graph.operators.length)
     throw new UsageError({
       where: "--stages",
@@ -134,7 +136,20 @@ function addInputFlags(cmd: Command): Command {
         });
       return n;
     })
-    .option("--no-mip", "baselines and greedy rules only");
+    .option("--no-mip", "baselines and greedy rules only")
+    .option(
+      "--placement <mode>",
+      "unit → device in the MIP: auto | fixed (the warm start's) | free (assignment variables, small instances)",
+      (v: string) => {
+        if (v !== "auto" && v !== "fixed" && v !== "free")
+          throw new UsageError({
+            where: "--placement",
+            what: `must be auto, fixed or free, got "${v}"`,
+            hint: "e.g. --placement free",
+          });
+        return v;
+      },
+    );
 }
 
 function inputsJson(inp: Inputs) {
@@ -166,6 +181,7 @@ function mipJson(run: PlanRun) {
     warmStart: m.warmStart,
     warmStartMakespanSeconds: m.warmStartMakespan,
     improvedOnWarmStart: m.improvedOnWarmStart,
+    placement: m.placement,
     model: m.model,
     rounds: m.rounds.length,
     roundsAccepted: m.rounds.filter((r) => r.accepted).length,
@@ -321,6 +337,7 @@ const solveCmd = (parent: Command) => {
     "frugal plan solve --preset dualpipe-8x20-overlap --out plan.json --html plan.html",
     "frugal plan solve --preset dualpipev-4x10 --out plan.json --export-torch-csv schedule.csv --trace trace.json",
     "frugal plan solve --graph g.yaml --cluster c.yaml --out plan.json --dry-run",
+    "frugal plan solve --graph g.yaml --cluster c.yaml --placement free --out plan.json",
   ]);
   cmd.action(
     action(async (flags: PlanFlags) => {

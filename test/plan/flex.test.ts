@@ -204,3 +204,61 @@ describe("runPlan placement option", () => {
     expect(dual.mip!.notes[0]).toContain("different devices");
   });
 });
+
+describe("frugal plan --placement", () => {
+  it("compare --placement free reports it in the JSON; a bad mode is a usage error", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { Command } = await import("commander");
+    const { vi } = await import("vitest");
+    const { command } = await import("../../src/cli/plan.js");
+    const dir = await mkdtemp(join(tmpdir(), "plan-flex-"));
+    const g = join(dir, "g.json");
+    const cl = join(dir, "c.json");
+    const op = (id: string) => ({ id, forward: 1, backward: 2, weight: 1, activationBytes: 1 });
+    await writeFile(
+      g,
+      JSON.stringify({
+        name: "branches",
+        microBatches: 1,
+        operators: [op("a"), op("b"), op("c")],
+        edges: [
+          { from: "a", to: "b", bytes: 0 },
+          { from: "a", to: "c", bytes: 0 },
+        ],
+      }),
+    );
+    await writeFile(cl, JSON.stringify({ devices: 2, link: { latencySeconds: 0.5 } }));
+    const run = async (args: string[]) => {
+      let out = "";
+      const o = vi.spyOn(process.stdout, "write").mockImplementation((x) => {
+        out += String(x);
+        return true;
+      });
+      const e = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      process.exitCode = 0;
+      try {
+        const p = new Command().name("frugal").exitOverride();
+        command.register(p);
+        await p.parseAsync(["node", "frugal", ...args]);
+      } finally {
+        o.mockRestore();
+        e.mockRestore();
+      }
+      const code = Number(process.exitCode ?? 0);
+      process.exitCode = 0;
+      return { out, code };
+    };
+    const base = ["plan", "compare", "--graph", g, "--cluster", cl, "--time-limit", "4", "--json", "--quiet"];
+    const r = await run([...base, "--placement", "free"]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { mip: { placement: string; status: string } };
+    expect(doc.mip.placement).toBe("free");
+    expect(doc.mip.status).toBe("optimal");
+    // the flag parser throws a UsageError (exit 2 through the CLI's error mapping)
+    await expect(run([...base, "--placement", "anywhere"])).rejects.toThrow(
+      /--placement: must be auto, fixed or free/,
+    );
+  });
+});
