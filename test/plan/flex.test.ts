@@ -205,6 +205,24 @@ describe("runPlan placement option", () => {
   });
 });
 
+describe("free placement against a per-micro-batch candidate", () => {
+  it("a kept DualPipe-style plan below the per-unit MIP's bound gets no bound and no optimal status", async () => {
+    const { multimodal } = await import("../../src/plan/generators.js");
+    const g = parseGraph(multimodal({ microBatches: 2 }));
+    const c = parseCluster({ devices: 2, link: { latencySeconds: 0.25 } });
+    const run = await runPlan(g, c, PlanOptionsSchema.parse({ timeLimitSeconds: 10, placement: "free" }));
+    const m = run.mip!;
+    expect(m.placement).toBe("free");
+    // the per-unit optimum (proved by the free MIP) is above the two-direction greedy schedule
+    expect(m.rounds.at(-1)!.status).toBe("optimal");
+    expect(m.rounds.at(-1)!.objective!).toBeGreaterThan(run.best!.sim.makespan + 1);
+    expect(m.notes.some((n) => n.includes("is kept as the plan"))).toBe(true);
+    expect(m.lowerBound).toBeNull();
+    expect(m.gap).toBeNull();
+    expect(m.status).toBe("time_limit");
+  });
+});
+
 describe("frugal plan --placement", () => {
   it("compare --placement free reports it in the JSON; a bad mode is a usage error", async () => {
     const { mkdtemp, writeFile } = await import("node:fs/promises");
