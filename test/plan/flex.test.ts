@@ -57,7 +57,12 @@ function orders(units: number[]): Action[][] {
 }
 
 /** Best makespan over every placement of the units on `devices` devices and every device order. */
-function bruteForce(ug: UnitGraph, cluster: ReturnType<typeof parseCluster>, devices: number): number {
+function bruteForce(
+  ug: UnitGraph,
+  cluster: ReturnType<typeof parseCluster>,
+  devices: number,
+  caps: number[] = [],
+): number {
   const U = ug.units.length;
   let best = Number.POSITIVE_INFINITY;
   for (let code = 0; code < devices ** U; code++) {
@@ -67,7 +72,9 @@ function bruteForce(ug: UnitGraph, cluster: ReturnType<typeof parseCluster>, dev
     const pick = (d: number, acc: Action[][]) => {
       if (d === devices) {
         try {
-          best = Math.min(best, simulate(ug, cluster, { name: "bf", devices: acc }).makespan);
+          const sim = simulate(ug, cluster, { name: "bf", devices: acc });
+          if (sim.devices.every((d, k) => d.peakMemoryBytes <= (caps[k] ?? Number.POSITIVE_INFINITY)))
+            best = Math.min(best, sim.makespan);
         } catch {
           // a deadlocking order is no schedule
         }
@@ -144,6 +151,36 @@ describe("FDJSSP MIP with assignment variables", () => {
     expect(r.unitDevice![2]).toBe(1);
     expect(r.schedule!.devices[0]!.some((a) => a.unit === 1)).toBe(true);
     expect(simulate(ug, cluster, r.schedule!).makespan).toBeLessThan(warmSim.makespan - 1);
+  });
+
+  it("memory per device: with one activation per device the MIP meets the brute-force optimum under the caps", async () => {
+    const caps = [1, 1];
+    // warm start within the caps: a alone on device 0 (idle while the branches run), c then b on device 1
+    const w: Schedule = {
+      name: "capped",
+      devices: [
+        [
+          { pass: "F", unit: 0, mb: 0 },
+          { pass: "B", unit: 0, mb: 0 },
+        ],
+        [
+          { pass: "F", unit: 2, mb: 0 },
+          { pass: "B", unit: 2, mb: 0 },
+          { pass: "F", unit: 1, mb: 0 },
+          { pass: "B", unit: 1, mb: 0 },
+        ],
+      ],
+    };
+    const wSim = simulate(ug, cluster, w);
+    wSim.devices.forEach((d) => expect(d.peakMemoryBytes).toBe(1));
+    const opt = bruteForce(ug, cluster, 2, caps);
+    expect(opt).toBeGreaterThan(bruteForce(ug, cluster, 2) + 1e-6); // the caps bind
+    const r = await solveFlexible({ ug, cluster, warm: w, warmSim: wSim, memoryCap: caps, timeLimit: 20 });
+    expect(r.result.status).toBe("optimal");
+    const sim = simulate(ug, cluster, r.schedule!);
+    sim.devices.forEach((d, k) => expect(d.peakMemoryBytes).toBeLessThanOrEqual(caps[k]!));
+    expect(sim.makespan).toBeCloseTo(opt, 6);
+    expect(sim.makespan).toBeLessThan(wSim.makespan - 1); // 10 against the warm start's 11.5
   });
 
   it("improveByMip: a fixed-placement round first, then the free one from its result; never worse", async () => {
