@@ -9,6 +9,7 @@ export * from "./greedy.js";
 export * from "./options.js";
 export * from "./placement.js";
 export * from "./planner/fdjssp.js";
+export * from "./planner/fdjssp-flex.js";
 export * from "./planner/lns.js";
 export * from "./planner/local-search.js";
 export * from "./planner/window.js";
