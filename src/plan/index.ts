@@ -11,7 +11,6 @@ export * from "./placement.js";
 export * from "./planner/fdjssp.js";
 export * from "./planner/fdjssp-flex.js";
 export * from "./planner/lns.js";
-export * from "./planner/local-search.js";
 export * from "./planner/window.js";
 export * from "./planner/window-lns.js";
 export * from "./presets.js";
