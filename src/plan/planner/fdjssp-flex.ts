@@ -22,6 +22,7 @@ import type { Action, Schedule } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
 import type { ModelSize } from "./fdjssp.js";
+import { readIncumbent } from "./incumbent.js";
 
 const KIND_F = 0;
 const KIND_I = 1;
@@ -147,33 +148,16 @@ export async function solveFlexible(inp: FlexInput): Promise<FlexResult> {
       ops.push({ ...base, kind: KIND_I, dur: (un.backward - un.weight) / speed });
       ops.push({ ...base, kind: KIND_W, dur: un.weight / speed });
     }
-  const warmPair = new Map<number, number>();
-  const seqs: number[][] = Array.from({ length: D }, () => []);
-  warmSim.devices.forEach((dv, d0) => {
-    const d = label[d0]!;
-    for (const a of dv.timeline) {
-      if (a.pass === "F" || a.pass === "I" || a.pass === "W") {
-        const o = id(a.pass === "F" ? KIND_F : a.pass === "I" ? KIND_I : KIND_W, a.unit, a.mb);
-        ops[o]!.warmStart = a.start;
-        seqs[d]!.push(o);
-      } else if (a.pass === "B") {
-        const i = id(KIND_I, a.unit, a.mb);
-        const w = id(KIND_W, a.unit, a.mb);
-        ops[i]!.warmStart = a.start;
-        ops[w]!.warmStart = a.start + ops[i]!.dur;
-        seqs[d]!.push(i, w);
-      } else {
-        const f = id(KIND_F, a.unit, a.mb);
-        const i = id(KIND_I, a.unit2!, a.mb2!);
-        const w = id(KIND_W, a.unit2!, a.mb2!);
-        ops[f]!.warmStart = a.start;
-        ops[i]!.warmStart = a.start;
-        ops[w]!.warmStart = a.end;
-        seqs[d]!.push(f, i, w);
-        warmPair.set(f, i);
-      }
-    }
-  });
+  const inc = readIncumbent(
+    warmSim,
+    D,
+    id,
+    (o) => ops[o]!.dur,
+    (d0) => label[d0]!,
+  );
+  for (const [o, t] of inc.start) ops[o]!.warmStart = t;
+  const seqs = inc.seqs;
+  const warmPair = inc.pairs;
   seqs.forEach((s) => s.forEach((o, p) => (ops[o]!.pos = p)));
   const T = warmSim.makespan;
   const BIG = T + 1e-6;

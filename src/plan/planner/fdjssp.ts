@@ -23,6 +23,7 @@ import type { Placement } from "../placement.js";
 import type { Action, Schedule } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
+import { readIncumbent } from "./incumbent.js";
 
 const KIND_F = 0;
 const KIND_I = 1;
@@ -102,32 +103,10 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
       });
       ops.push({ kind: KIND_W, unit: u, mb: m, dev: d, dur: un.weight / sp(d), warmStart: 0, pos: 0 });
     }
-  const seqs: number[][] = Array.from({ length: D }, () => []);
-  const warmPair = new Map<number, number>(); // F op id -> I op id
-  warmSim.devices.forEach((dv, d) => {
-    for (const a of dv.timeline) {
-      if (a.pass === "F" || a.pass === "I" || a.pass === "W") {
-        const o = id(a.pass === "F" ? KIND_F : a.pass === "I" ? KIND_I : KIND_W, a.unit, a.mb);
-        ops[o]!.warmStart = a.start;
-        seqs[d]!.push(o);
-      } else if (a.pass === "B") {
-        const i = id(KIND_I, a.unit, a.mb);
-        const w = id(KIND_W, a.unit, a.mb);
-        ops[i]!.warmStart = a.start;
-        ops[w]!.warmStart = a.start + ops[i]!.dur;
-        seqs[d]!.push(i, w);
-      } else {
-        const f = id(KIND_F, a.unit, a.mb);
-        const i = id(KIND_I, a.unit2!, a.mb2!);
-        const w = id(KIND_W, a.unit2!, a.mb2!);
-        ops[f]!.warmStart = a.start;
-        ops[i]!.warmStart = a.start;
-        ops[w]!.warmStart = a.end;
-        seqs[d]!.push(f, i, w);
-        warmPair.set(f, i);
-      }
-    }
-  });
+  const inc = readIncumbent(warmSim, D, id, (o) => ops[o]!.dur);
+  for (const [o, t] of inc.start) ops[o]!.warmStart = t;
+  const seqs = inc.seqs;
+  const warmPair = inc.pairs; // F op id -> I op id
   seqs.forEach((s) => s.forEach((o, p) => (ops[o]!.pos = p)));
   const T = warmSim.makespan;
   const BIG = T + 1e-6;

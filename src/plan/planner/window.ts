@@ -27,6 +27,7 @@ import type { Action, Schedule } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
 import type { ModelSize } from "./fdjssp.js";
+import { readIncumbent } from "./incumbent.js";
 
 const F = 0;
 const I = 1;
@@ -109,38 +110,12 @@ export async function solveWindow(inp: WindowInput): Promise<WindowResult> {
         };
     }
   // --- incumbent: device sequences, starts, pairs
-  const seqs: number[][] = Array.from({ length: D }, () => []);
-  const warmPairOfF = new Map<number, number>();
-  const warmPairOfI = new Map<number, number>();
-  sim.devices.forEach((dv, d) => {
-    for (const a of dv.timeline) {
-      if (a.pass === "F" || a.pass === "I" || a.pass === "W") {
-        const o = id(a.pass === "F" ? F : a.pass === "I" ? I : W, a.unit, a.mb);
-        ops[o]!.start = a.start;
-        seqs[d]!.push(o);
-      } else if (a.pass === "B") {
-        const i = id(I, a.unit, a.mb);
-        const w = id(W, a.unit, a.mb);
-        ops[i]!.start = a.start;
-        ops[w]!.start = a.start + ops[i]!.dur;
-        seqs[d]!.push(i, w);
-      } else {
-        const f = id(F, a.unit, a.mb);
-        const i = id(I, a.unit2!, a.mb2!);
-        const w = id(W, a.unit2!, a.mb2!);
-        const len = a.end - a.start;
-        ops[f]!.start = a.start;
-        ops[i]!.start = a.start;
-        ops[w]!.start = a.end;
-        ops[f]!.warmDur = len;
-        ops[i]!.warmDur = len;
-        ops[w]!.warmDur = 0;
-        seqs[d]!.push(f, i, w);
-        warmPairOfF.set(f, i);
-        warmPairOfI.set(i, f);
-      }
-    }
-  });
+  const inc = readIncumbent(sim, D, id, (o) => ops[o]!.dur);
+  for (const [o, t] of inc.start) ops[o]!.start = t;
+  for (const [o, len] of inc.chunkDuration) ops[o]!.warmDur = len;
+  const seqs = inc.seqs;
+  const warmPairOfF = inc.pairs;
+  const warmPairOfI = new Map([...inc.pairs].map(([f, i]) => [i, f]));
   for (const seq of seqs) seq.forEach((o, p) => (ops[o]!.pos = p));
   const T = sim.makespan;
   const winDev = new Set(inp.devices ?? [...Array(D).keys()]);
