@@ -12,7 +12,8 @@ import type { Placement } from "../placement.js";
 import type { Schedule } from "../schedule.js";
 import { type SimResult, simulate } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
-import { fuseBackwards, type ModelSize, solveRound } from "./fdjssp.js";
+import { improvesOn } from "./accept.js";
+import { type ModelSize, solveRound } from "./fdjssp.js";
 import { flexibleUnsupported, solveFlexible } from "./fdjssp-flex.js";
 import { windowSearch } from "./window-lns.js";
 
@@ -181,32 +182,12 @@ export async function improveByMip(
             });
       if (r.size.integers > largest.integers) largest = r.size;
       let accepted = false;
-      if (r.schedule) {
-        try {
-          // I then W is kept split where a fused B would hold the input gradient back until W ends
-          let s = r.schedule;
-          let sim = simulate(ug, cluster, s);
-          const fused = fuseBackwards(s);
-          const fsim = simulate(ug, cluster, fused);
-          if (fsim.makespan <= sim.makespan + 1e-9 && sumStarts(fsim) <= sumStarts(sim) + 1e-9) {
-            s = fused;
-            sim = fsim;
-          }
-          const memOk = sim.devices.every(
-            (d, i) => d.peakMemoryBytes <= (opts.memoryCap[i] ?? Number.POSITIVE_INFINITY) + 1e-9,
-          );
-          const better =
-            sim.makespan < bestSim.makespan - 1e-9 ||
-            (sim.makespan <= bestSim.makespan + 1e-9 && sumStarts(sim) < sumStarts(bestSim) - 1e-6);
-          if (memOk && better) {
-            best = s;
-            bestSim = sim;
-            accepted = true;
-            improvedThisPass = true;
-          }
-        } catch {
-          // an extracted order the simulator rejects is discarded; the incumbent stays
-        }
+      const next = r.schedule ? improvesOn(ug, cluster, r.schedule, opts.memoryCap, bestSim) : null;
+      if (next) {
+        best = next.schedule;
+        bestSim = next.sim;
+        accepted = true;
+        improvedThisPass = true;
       }
       if (exact && phase === placement) {
         provedOptimal = r.result.status === "optimal";
@@ -246,10 +227,4 @@ export async function improveByMip(
     placement,
     placementNote,
   };
-}
-
-function sumStarts(sim: SimResult): number {
-  let s = 0;
-  for (const d of sim.devices) for (const a of d.timeline) s += a.start;
-  return s;
 }

@@ -17,7 +17,8 @@ import type { Placement } from "../placement.js";
 import type { Schedule } from "../schedule.js";
 import { type SimResult, simulate } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
-import { fuseBackwards, type ModelSize } from "./fdjssp.js";
+import { improvesOn } from "./accept.js";
+import type { ModelSize } from "./fdjssp.js";
 import type { RoundInfo } from "./lns.js";
 import { solveWindow } from "./window.js";
 
@@ -41,12 +42,6 @@ export interface WindowSearchResult {
   rounds: RoundInfo[];
   largestModel: ModelSize;
   seconds: number;
-}
-
-export function sumStarts(sim: SimResult): number {
-  let s = 0;
-  for (const d of sim.devices) for (const a of d.timeline) s += a.start;
-  return s;
 }
 
 export async function windowSearch(
@@ -96,32 +91,12 @@ export async function windowSearch(
       });
       if (r.size.integers > largest.integers) largest = r.size;
       let ok = false;
-      if (r.schedule) {
-        try {
-          // I then W is kept split: a fused B would hold the input gradient back until W ends
-          let s = r.schedule;
-          let sim = simulate(ug, cluster, s);
-          const fused = fuseBackwards(s);
-          const fsim = simulate(ug, cluster, fused);
-          if (fsim.makespan <= sim.makespan + 1e-9 && sumStarts(fsim) <= sumStarts(sim) + 1e-9) {
-            s = fused;
-            sim = fsim;
-          }
-          const memOk = sim.devices.every(
-            (d, i) => d.peakMemoryBytes <= (opts.memoryCap[i] ?? Number.POSITIVE_INFINITY) + 1e-9,
-          );
-          const better =
-            sim.makespan < bestSim.makespan - 1e-9 ||
-            (sim.makespan <= bestSim.makespan + 1e-9 && sumStarts(sim) < sumStarts(bestSim) - 1e-6);
-          if (memOk && better) {
-            best = s;
-            bestSim = sim;
-            ok = true;
-            accepted++;
-          }
-        } catch {
-          // an order the simulator rejects (cannot happen for a feasible MIP solution) is dropped
-        }
+      const next = r.schedule ? improvesOn(ug, cluster, r.schedule, opts.memoryCap, bestSim) : null;
+      if (next) {
+        best = next.schedule;
+        bestSim = next.sim;
+        ok = true;
+        accepted++;
       }
       rounds.push({
         t0: a,
