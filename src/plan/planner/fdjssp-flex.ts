@@ -21,8 +21,8 @@ import { transferTime } from "../cluster.js";
 import type { Action, Schedule } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
-import type { ModelSize } from "./fdjssp.js";
-import { readIncumbent } from "./incumbent.js";
+import { type ModelSize, modelSize } from "./fdjssp.js";
+import { readIncumbent, toActions } from "./incumbent.js";
 
 const KIND_F = 0;
 const KIND_I = 1;
@@ -402,12 +402,7 @@ export async function solveFlexible(inp: FlexInput): Promise<FlexResult> {
   const eps = 1e-5 / Math.max(1, ops.length);
   for (const v of S) obj.add(v, eps);
   m.setObjective(obj, "minimize");
-  const size: ModelSize = {
-    variables: m.numVars,
-    constraints: m.numConstraints,
-    integers: m.numIntegers,
-    nonzeros: m.numNonzeros,
-  };
+  const size = modelSize(m);
   const result = await solveModel(m, {
     timeLimit: inp.timeLimit,
     gap: inp.gap ?? 1e-4,
@@ -425,13 +420,12 @@ export async function solveFlexible(inp: FlexInput): Promise<FlexResult> {
     for (let k = 1; k < D; k++) if (val(row[k]!) > val(row[best]!)) best = k;
     return best;
   });
-  const pairedI = new Map<number, number>();
+  const pairedF = new Map<number, number>(); // F -> I
   for (const [key, v] of q)
     if (vals[v.index]! > 0.5) {
       const [f, i] = key.split(",").map(Number) as [number, number];
-      pairedI.set(i, f);
+      pairedF.set(f, i);
     }
-  const pairedF = new Map<number, number>([...pairedI].map(([i, f]) => [f, i]));
   const devices: Action[][] = Array.from({ length: D }, (_, k) => {
     const mine = ops.map((_, o) => o).filter((o) => unitDevice[ops[o]!.unit] === k);
     mine.sort(
@@ -441,19 +435,7 @@ export async function solveFlexible(inp: FlexInput): Promise<FlexResult> {
         ops[a]!.pos - ops[b]!.pos ||
         a - b,
     );
-    const out: Action[] = [];
-    for (const o of mine) {
-      const op = ops[o]!;
-      if (op.kind === KIND_F) {
-        const i = pairedF.get(o);
-        if (i !== undefined)
-          out.push({ pass: "FB", unit: op.unit, mb: op.mb, unit2: ops[i]!.unit, mb2: ops[i]!.mb });
-        else out.push({ pass: "F", unit: op.unit, mb: op.mb });
-      } else if (op.kind === KIND_I) {
-        if (!pairedI.has(o)) out.push({ pass: "I", unit: op.unit, mb: op.mb });
-      } else if (!pairedI.has(o - 1)) out.push({ pass: "W", unit: op.unit, mb: op.mb });
-    }
-    return out;
+    return toActions(mine, (o) => ops[o]!, pairedF);
   });
   return {
     result,

@@ -23,7 +23,7 @@ import type { Placement } from "../placement.js";
 import type { Action, Schedule } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
-import { readIncumbent } from "./incumbent.js";
+import { readIncumbent, toActions } from "./incumbent.js";
 
 const KIND_F = 0;
 const KIND_I = 1;
@@ -66,6 +66,15 @@ export interface ModelSize {
   constraints: number;
   integers: number;
   nonzeros: number;
+}
+
+export function modelSize(m: Model): ModelSize {
+  return {
+    variables: m.numVars,
+    constraints: m.numConstraints,
+    integers: m.numIntegers,
+    nonzeros: m.numNonzeros,
+  };
 }
 
 export interface MipRoundResult {
@@ -273,12 +282,7 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
     const [f, i] = key.split(",").map(Number) as [number, number];
     ws.set(v.index, warmPair.get(f) === i ? 1 : 0);
   }
-  const size: ModelSize = {
-    variables: m.numVars,
-    constraints: m.numConstraints,
-    integers: m.numIntegers,
-    nonzeros: m.numNonzeros,
-  };
+  const size = modelSize(m);
   const result = await solveModel(m, {
     timeLimit: inp.timeLimit,
     gap: inp.gap ?? 1e-4,
@@ -290,32 +294,19 @@ export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
   if (!result.values) return { result, schedule: null, size, tieBreak };
   const vals = result.values;
   // --- extract: order by start; paired F/I become one FB action; their W disappears
-  const pairedI = new Map<number, number>(); // I -> F
+  const pairedF = new Map<number, number>(); // F -> I
   for (const [key, v] of q) {
     if (vals[v.index]! > 0.5) {
       const [f, i] = key.split(",").map(Number) as [number, number];
-      pairedI.set(i, f);
+      pairedF.set(f, i);
     }
   }
-  const pairedF = new Map<number, number>([...pairedI].map(([i, f]) => [f, i]));
   const devices: Action[][] = seqs.map((seq) => {
     const sorted = [...seq].sort(
       (a, b) =>
         vals[S[a]!.index]! - vals[S[b]!.index]! || ops[a]!.kind - ops[b]!.kind || ops[a]!.pos - ops[b]!.pos,
     );
-    const out: Action[] = [];
-    for (const o of sorted) {
-      const op = ops[o]!;
-      if (op.kind === KIND_F) {
-        const i = pairedF.get(o);
-        if (i !== undefined)
-          out.push({ pass: "FB", unit: op.unit, mb: op.mb, unit2: ops[i]!.unit, mb2: ops[i]!.mb });
-        else out.push({ pass: "F", unit: op.unit, mb: op.mb });
-      } else if (op.kind === KIND_I) {
-        if (!pairedI.has(o)) out.push({ pass: "I", unit: op.unit, mb: op.mb });
-      } else if (!pairedI.has(o - 1)) out.push({ pass: "W", unit: op.unit, mb: op.mb });
-    }
-    return out;
+    return toActions(sorted, (o) => ops[o]!, pairedF);
   });
   return { result, schedule: { name: "mip", devices }, size, tieBreak };
 }

@@ -4,6 +4,7 @@
  * and an I that start together, with the W at the chunk's end. Shared by the whole-model MIPs
  * (fixed and flexible placement) and the window MIPs, which all warm-start from an incumbent.
  */
+import type { Action } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 
 export const OP_F = 0;
@@ -71,4 +72,31 @@ export function readIncumbent(
     }
   });
   return { seqs, start, pairs, chunkDuration };
+}
+
+/**
+ * The inverse of `readIncumbent`: a device's operations, in execution order, back to schedule
+ * actions. A paired F (key of `pairOfF`) and its I become one F&B action; the W of a paired I
+ * (the next op id, by the id layout (u·M + m)·3 + kind) is then implied and dropped.
+ */
+export function toActions(
+  order: readonly number[],
+  op: (o: number) => { kind: number; unit: number; mb: number },
+  pairOfF: ReadonlyMap<number, number>,
+): Action[] {
+  const pairedI = new Set(pairOfF.values());
+  const out: Action[] = [];
+  for (const o of order) {
+    const x = op(o);
+    if (x.kind === OP_F) {
+      const i = pairOfF.get(o);
+      if (i !== undefined) {
+        const y = op(i);
+        out.push({ pass: "FB", unit: x.unit, mb: x.mb, unit2: y.unit, mb2: y.mb });
+      } else out.push({ pass: "F", unit: x.unit, mb: x.mb });
+    } else if (x.kind === OP_I) {
+      if (!pairedI.has(o)) out.push({ pass: "I", unit: x.unit, mb: x.mb });
+    } else if (!pairedI.has(o - 1)) out.push({ pass: "W", unit: x.unit, mb: x.mb });
+  }
+  return out;
 }

@@ -26,8 +26,8 @@ import type { Placement } from "../placement.js";
 import type { Action, Schedule } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
-import type { ModelSize } from "./fdjssp.js";
-import { readIncumbent } from "./incumbent.js";
+import { type ModelSize, modelSize } from "./fdjssp.js";
+import { readIncumbent, toActions } from "./incumbent.js";
 
 const F = 0;
 const I = 1;
@@ -360,12 +360,7 @@ export async function solveWindow(inp: WindowInput): Promise<WindowResult> {
     const [f, i] = key.split(",").map(Number) as [number, number];
     ws.set(v.index, warmPairOfF.get(f) === i ? 1 : 0);
   }
-  const size: ModelSize = {
-    variables: m.numVars,
-    constraints: m.numConstraints,
-    integers: m.numIntegers,
-    nonzeros: m.numNonzeros,
-  };
+  const size = modelSize(m);
   const startViolation = mipStartViolation(m, ws);
   const result = await solveModel(m, {
     timeLimit: inp.timeLimit,
@@ -387,7 +382,6 @@ export async function solveWindow(inp: WindowInput): Promise<WindowResult> {
       const [f, i] = key.split(",").map(Number) as [number, number];
       pairF.set(f, i);
     }
-  const pairedI = new Set(pairF.values());
   const startOf = (o: number) => (S[o] ? vals[S[o]!.index]! : ops[o]!.start);
   const devices: Action[][] = seqs.map((seq) => {
     const sorted = [...seq].sort(
@@ -398,19 +392,7 @@ export async function solveWindow(inp: WindowInput): Promise<WindowResult> {
     );
     // fixed ops keep their incumbent order; window and later ops sorted by their new starts
     // (classes first so that a later op never jumps ahead of a window op of its device)
-    const out: Action[] = [];
-    for (const o of sorted) {
-      const op = ops[o]!;
-      if (op.kind === F) {
-        const i = pairF.get(o);
-        if (i !== undefined)
-          out.push({ pass: "FB", unit: op.unit, mb: op.mb, unit2: ops[i]!.unit, mb2: ops[i]!.mb });
-        else out.push({ pass: "F", unit: op.unit, mb: op.mb });
-      } else if (op.kind === I) {
-        if (!pairedI.has(o)) out.push({ pass: "I", unit: op.unit, mb: op.mb });
-      } else if (!pairedI.has(o - 1)) out.push({ pass: "W", unit: op.unit, mb: op.mb });
-    }
-    return out;
+    return toActions(sorted, (o) => ops[o]!, pairF);
   });
   return { result, schedule: { name: "mip", devices }, size, freeOps, startViolation };
 }
