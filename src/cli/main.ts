@@ -3,41 +3,77 @@
  * command calls the library's plain functions.
  */
 import { pathToFileURL } from "node:url";
-import { Command, CommanderError } from "commander";
+import { type Command, CommanderError, Command as CommanderProgram } from "commander";
+import { formatMessage } from "../errors/index.js";
 import { frugalVersion } from "../util/version.js";
 import { commands } from "./commands.js";
 import { reportError } from "./common.js";
 
 export function buildProgram(): Command {
-  const program = new Command("frugal")
+  const program = new CommanderProgram("frugal")
     .description(
       "Make large language models cheaper to train, serve and store, by mathematical optimization.\n" +
         "Exit codes: 0 ok (an infeasible or time-limited outcome is still a result), 1 failure, 2 usage error.",
     )
-    .version(frugalVersion(), "--version", "print the version")
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({
-      outputError: (str, write) => write(str.startsWith("error:") ? `frugal: ${str}` : str),
-    })
-    .exitOverride();
+    .version(frugalVersion(), "--version", "print the version");
   for (const c of commands) c.register(program);
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}\n${" ".repeat(13)}$ ${c.example}`);
   program.addHelpText(
     "after",
     `\nCommands with an example each:\n${lines.join("\n")}\n\nRun \`frugal COMMAND --help\` for a command's options.\n`,
   );
-  // Every subcommand exits through our override too.
-  for (const sub of program.commands) propagate(sub);
+  configure(program);
   return program;
 }
 
-function propagate(cmd: Command): void {
+/** Every command exits through our override and prints parse errors as one line. */
+function configure(cmd: Command): void {
   cmd.exitOverride();
-  cmd.showHelpAfterError("(run with --help for usage)");
   cmd.configureOutput({
-    outputError: (str, write) => write(str.startsWith("error:") ? `frugal: ${str}` : str),
+    outputError: (str, write) => write(`frugal: error: ${oneLineUsage(str, commandPath(cmd))}\n`),
   });
-  for (const s of cmd.commands) propagate(s);
+  for (const s of cmd.commands) configure(s);
+}
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+/**
+ * Rewrites one of commander's parse errors into the conventions' one-line form
+ * `WHERE: WHAT; WHAT TO DO` (docs/conventions.md), naming the flag or argument.
+ */
+export function oneLineUsage(message: string, path: string): string {
+  const msg = message
+    .replace(/^error:\s*/, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  const hint = `run \`${path} --help\` for usage`;
+  const patterns: [RegExp, (m: RegExpMatchArray) => { where: string; what: string }][] = [
+    [
+      /^option '(\S+)[^']*' argument '(.*)' is invalid\. (.*?)\.?$/,
+      (m) => ({
+        where: m[1] ?? "",
+        what: `${JSON.stringify(m[2])} ${m[3]?.replace(/^Allowed/, "is not allowed; allowed") ?? "is invalid"}`,
+      }),
+    ],
+    [/^unknown option '([^']+)'(.*)$/, (m) => ({ where: m[1] ?? "", what: `unknown option${m[2] ?? ""}` })],
+    [/^option '(\S+)[^']*' argument missing$/, (m) => ({ where: m[1] ?? "", what: "needs a value" })],
+    [/^required option '(\S+)[^']*' not specified$/, (m) => ({ where: m[1] ?? "", what: "is required" })],
+    [/^missing required argument '([^']+)'$/, (m) => ({ where: `<${m[1]}>`, what: "is missing" })],
+    [/^unknown command '([^']+)'(.*)$/, (m) => ({ where: m[1] ?? "", what: `unknown command${m[2] ?? ""}` })],
+    [
+      /^too many arguments(?: for '[^']+')?\. (.*)$/,
+      (m) => ({ where: path, what: `too many arguments (${m[1]})` }),
+    ],
+  ];
+  for (const [re, f] of patterns) {
+    const m = msg.match(re);
+    if (m) return formatMessage({ ...f(m), hint });
+  }
+  return formatMessage({ where: path, what: msg, hint });
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
@@ -54,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
         e.code === "commander.help"
       )
         return 0;
-      // commander has already printed its message; a bad command line is exit 2.
+      // commander has already printed its message (one line, through configure); a bad command line is exit 2.
       return 2;
     }
     return reportError(e, argv.includes("--debug"));

@@ -4,3 +4,4 @@ export * from "./lp-writer.js";
 export * from "./model.js";
 export * from "./result.js";
 export * from "./solve.js";
+export * from "./solve-file.js";

@@ -3,11 +3,11 @@
  * (a temporary sibling renamed when complete; never over an input; refuse to overwrite unless forced).
  */
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync, rmSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { InputError, IoError } from "../errors/index.js";
+import { FrugalError, InputError, IoError } from "../errors/index.js";
 
 export async function readText(file: string): Promise<string> {
   try {
@@ -65,19 +65,126 @@ export interface WriteOptions {
   inputs?: readonly string[];
 }
 
-/** Checks that `out` may be written: not an input, and not existing unless forced. */
-export function checkOutputPath(out: string, opts: WriteOptions = {}): void {
+/**
+ * Checks that `out` may be written before any work is done: not an input, not a folder (unless
+ * `folder`), its parent folder writable when it exists, and not existing unless forced.
+ */
+export function checkOutputPath(out: string, opts: WriteOptions & { folder?: boolean } = {}): void {
   const abs = resolve(out);
   for (const i of opts.inputs ?? []) {
     if (resolve(i) === abs)
       throw new InputError({ where: out, what: "is also an input", hint: "choose another output path" });
   }
-  if (!opts.force && existsSync(abs))
+  const st = statOrNull(abs);
+  if (st?.isDirectory() && !opts.folder)
+    throw new InputError({ where: out, what: "is a folder", hint: "give a file path" });
+  if (st && !st.isDirectory() && opts.folder)
+    throw new InputError({ where: out, what: "is a file, not a folder", hint: "give a folder path" });
+  if (!opts.force && st)
     throw new InputError({ where: out, what: "already exists", hint: "choose another path or pass --force" });
+  const parent = nearestExisting(dirname(abs));
+  if (!statOrNull(parent)?.isDirectory())
+    throw new InputError({
+      where: out,
+      what: `${parent} is not a folder`,
+      hint: "choose another output path",
+    });
+  try {
+    accessSync(parent, constants.W_OK);
+  } catch {
+    throw new InputError({
+      where: out,
+      what: `cannot write into ${parent} (permission denied)`,
+      hint: "choose a writable folder",
+    });
+  }
+}
+
+/**
+ * Checks every output of a command at once, before the work: each as `checkOutputPath`, and no
+ * path given twice (`flag` names the option each comes from).
+ */
+export function checkOutputPaths(
+  outs: readonly { path: string; flag: string; folder?: boolean }[],
+  opts: WriteOptions = {},
+): void {
+  const seen = new Map<string, string>();
+  for (const o of outs) {
+    const abs = resolve(o.path);
+    const prev = seen.get(abs);
+    if (prev !== undefined)
+      throw new InputError({
+        where: o.flag,
+        what: `writes to ${o.path}, as ${prev} does`,
+        hint: "give each output its own path",
+      });
+    seen.set(abs, o.flag);
+    checkOutputPath(o.path, { ...opts, folder: o.folder });
+  }
+}
+
+function statOrNull(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function nearestExisting(dir: string): string {
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  return d;
+}
+
+/** Temporary files and folders being written now; removed synchronously if the process exits. */
+const liveTemps = new Set<string>();
+let exitHookInstalled = false;
+
+function trackTemp(path: string): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", () => {
+      for (const t of liveTemps) rmSync(t, { recursive: true, force: true });
+    });
+  }
+  liveTemps.add(path);
 }
 
 export function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/**
+ * Writes a file through `write(tmp)` into a temporary sibling and renames it over `out` when
+ * `write` resolves. On failure or exit the temporary file is removed, so a file at `out` is always
+ * complete. Use this for streamed writers; `writeAtomic` for data already in memory.
+ */
+export async function writeFileAtomic<T>(
+  out: string,
+  write: (tmp: string) => Promise<T>,
+  opts: WriteOptions = {},
+): Promise<T> {
+  checkOutputPath(out, opts);
+  await mkdir(dirname(resolve(out)), { recursive: true });
+  const tmp = tempSibling(out);
+  trackTemp(tmp);
+  try {
+    const r = await write(tmp);
+    await rename(tmp, out);
+    return r;
+  } catch (e) {
+    await rm(tmp, { force: true });
+    if (e instanceof FrugalError) throw e;
+    throw new IoError({
+      where: out,
+      what: `cannot write (${(e as Error).message})`,
+      hint: "check the folder is writable and the disk has space",
+      cause: e,
+    });
+  } finally {
+    liveTemps.delete(tmp);
+  }
 }
 
 /** Writes `data` to a temporary sibling and renames it over `out` when complete. */
@@ -86,21 +193,7 @@ export async function writeAtomic(
   data: string | Uint8Array,
   opts: WriteOptions = {},
 ): Promise<void> {
-  checkOutputPath(out, opts);
-  await mkdir(dirname(resolve(out)), { recursive: true });
-  const tmp = tempSibling(out);
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, out);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw new IoError({
-      where: out,
-      what: `cannot write (${(e as Error).message})`,
-      hint: "check the folder exists and is writable",
-      cause: e,
-    });
-  }
+  await writeFileAtomic(out, (tmp) => writeFile(tmp, data), opts);
 }
 
 /**
@@ -113,14 +206,11 @@ export async function writeFolderAtomic(
   build: (tmpDir: string) => Promise<void>,
   opts: WriteOptions = {},
 ): Promise<void> {
-  checkOutputPath(out, opts);
+  checkOutputPath(out, { ...opts, folder: true });
   await mkdir(dirname(resolve(out)), { recursive: true });
   const tmp = tempSibling(out);
+  trackTemp(tmp);
   await mkdir(tmp);
-  const cleanup = () => {
-    void rm(tmp, { recursive: true, force: true });
-  };
-  process.once("exit", cleanup);
   try {
     await build(tmp);
     if (opts.force && existsSync(out)) await rm(out, { recursive: true, force: true });
@@ -129,7 +219,7 @@ export async function writeFolderAtomic(
     await rm(tmp, { recursive: true, force: true });
     throw e;
   } finally {
-    process.removeListener("exit", cleanup);
+    liveTemps.delete(tmp);
   }
 }
 

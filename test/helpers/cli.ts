@@ -1,8 +1,8 @@
-/** Runs the real CLI (from the TypeScript sources) in a child process and captures its streams. */
+/** Runs the real CLI (the built one, as installed: bin/frugal.js) in a child process and captures its streams. */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/frugal.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface CliRun {
@@ -13,7 +13,7 @@ export interface CliRun {
 
 export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -5,10 +5,9 @@
  * relative to the data section. The file is written to a temporary sibling and renamed when
  * complete: an interrupted write leaves no file at `out`.
  */
-import { mkdir, open, rename, rm } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { open } from "node:fs/promises";
 import { FrugalError, IoError, MisuseError, throwIfAborted } from "../../errors/index.js";
-import { checkOutputPath, tempSibling, type WriteOptions } from "../../util/files.js";
+import { type WriteOptions, writeFileAtomic } from "../../util/files.js";
 import type { OnProgress } from "../../util/progress.js";
 import { type DType, dtypeBytes, fromFloat32, isWritableDType, type WritableDType } from "../dtype.js";
 import { encodeHeader, METADATA_KEY, numel } from "./header.js";
@@ -84,17 +83,7 @@ export async function writeSafetensors(
   tensors: readonly TensorSource[],
   opts: WriteSafetensorsOptions = {},
 ): Promise<number> {
-  checkOutputPath(out, opts);
-  await mkdir(dirname(resolve(out)), { recursive: true });
-  const tmp = tempSibling(out);
-  try {
-    const size = await writeSafetensorsTo(tmp, tensors, opts);
-    await rename(tmp, out);
-    return size;
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  return writeFileAtomic(out, (tmp) => writeSafetensorsTo(tmp, tensors, opts), opts);
 }
 
 /** Writes to `path` directly (no temp/rename: for callers that already write into a temporary folder). */
