@@ -106,17 +106,10 @@ describe("generators and coarsening", () => {
   });
 });
 
-describe("shipped schemas and examples", () => {
-  it("schemas/ match the zod schemas, and the examples validate", async () => {
+describe("shipped examples", () => {
+  it("the examples validate", async () => {
     const { readFileSync } = await import("node:fs");
-    const { graphJsonSchema, clusterJsonSchema } = await import("../../src/plan/schemas.js");
     const root = new URL("../../", import.meta.url);
-    expect(JSON.parse(readFileSync(new URL("schemas/plan-graph.schema.json", root), "utf8"))).toEqual(
-      graphJsonSchema(),
-    );
-    expect(JSON.parse(readFileSync(new URL("schemas/plan-cluster.schema.json", root), "utf8"))).toEqual(
-      clusterJsonSchema(),
-    );
     for (const f of ["chain-8.json", "multimodal.json"])
       parseGraph(JSON.parse(readFileSync(new URL(`examples/plan/${f}`, root), "utf8")), f);
     for (const f of ["cluster-8.json", "cluster-4.json"])
