@@ -4,7 +4,7 @@
  * document with --json); progress, logs and warnings go to stderr. Exit 0 ok (an infeasible or
  * time-limited outcome is still a result), 1 could not do the job, 2 the command line is wrong.
  */
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { FrugalError, UsageError } from "../errors/index.js";
 import { cliProgressSink, type ProgressSink } from "../util/progress.js";
 
@@ -84,32 +84,6 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
       process.off("SIGINT", onSig);
       process.off("SIGTERM", onSig);
     },
-  };
-}
-
-/** commander argument parsers that raise usage errors naming the flag. */
-export function positiveNumber(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new InvalidArgumentError(`${flag} must be a positive number, got "${v}"`);
-    return n;
-  };
-}
-export function nonNegativeNumber(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0)
-      throw new InvalidArgumentError(`${flag} must be a number ≥ 0, got "${v}"`);
-    return n;
-  };
-}
-export function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new InvalidArgumentError(`${flag} must be a positive integer, got "${v}"`);
-    return n;
   };
 }
 

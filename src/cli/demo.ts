@@ -2,13 +2,13 @@
 import type { Command } from "commander";
 import { demoSections, runDemo } from "../demo/index.js";
 import { UsageError } from "../errors/index.js";
+import { positiveNumber } from "./args.js";
 import type { CliCommand } from "./commands.js";
 import {
   action,
   emit,
   type GlobalFlags,
   interruptSignal,
-  positiveNumber,
   progressFor,
   withCommonFlags,
   withExamples,
@@ -34,7 +34,7 @@ export const command: CliCommand = {
       .option("--out <dir>", "output folder (must not exist unless --force)", "frugal-demo")
       .option("--force", "replace the output folder if it exists")
       .option("--only <sections>", `comma-separated sections: ${demoSections.map((s) => s.name).join(",")}`)
-      .option("--time-limit <seconds>", "solver time limit per section", positiveNumber("--time-limit"), 30);
+      .option("--time-limit <seconds>", "solver time limit per section", positiveNumber, 30);
     withCommonFlags(cmd);
     withExamples(cmd, [
       "frugal demo",

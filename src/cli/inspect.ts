@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { type BackendInfo, backendInfo, type InspectReport, inspectCheckpoint } from "../tensor/index.js";
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
+import { positiveInt } from "./args.js";
 import type { CliCommand } from "./commands.js";
 import {
   action,
@@ -14,7 +15,6 @@ import {
   type GlobalFlags,
   interruptSignal,
   log,
-  positiveInt,
   usage,
   withCommonFlags,
   withExamples,
@@ -124,7 +124,7 @@ export const command: CliCommand = {
       .argument("[path]", "a checkpoint folder or a .safetensors file")
       .option("--env", "report the linear-algebra backend (native OpenBLAS or TypeScript) and its threads")
       .option("--all", "list every tensor (default: the first 40)")
-      .option("--limit <n>", "list this many tensors", positiveInt("--limit"));
+      .option("--limit <n>", "list this many tensors", positiveInt);
     withCommonFlags(cmd);
     withExamples(cmd, [
       "frugal inspect ./Mixtral-8x7B-v0.1",

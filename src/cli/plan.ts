@@ -24,6 +24,7 @@ import {
 import { checkOutputPath, readStructured, writeAtomic } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
+import { positiveInt, positiveNumber } from "./args.js";
 import type { CliCommand } from "./commands.js";
 import {
   action,
@@ -31,8 +32,6 @@ import {
   type GlobalFlags,
   interruptSignal,
   log,
-  positiveInt,
-  positiveNumber,
   progressFor,
   withCommonFlags,
   withExamples,
@@ -119,13 +118,9 @@ function addInputFlags(cmd: Command): Command {
     .option("--preset <name>", "a built-in preset (see `frugal plan presets`)")
     .option("--graph <file>", "model graph (JSON/YAML; schema: schemas/plan-graph.schema.json)")
     .option("--cluster <file>", "cluster (JSON/YAML; schema: schemas/plan-cluster.schema.json)")
-    .option("--time-limit <seconds>", "seconds for the MIP planner", positiveNumber("--time-limit"))
-    .option(
-      "--memory-limit <bytes>",
-      "per-device activation limit (default: the preset's)",
-      positiveNumber("--memory-limit"),
-    )
-    .option("--stages <n>", "pipeline stages for the chain baselines", positiveInt("--stages"))
+    .option("--time-limit <seconds>", "seconds for the MIP planner", positiveNumber)
+    .option("--memory-limit <bytes>", "per-device activation limit (default: the preset's)", positiveNumber)
+    .option("--stages <n>", "pipeline stages for the chain baselines", positiveInt)
     .option("--seed <n>", "random seed", (v: string) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0)

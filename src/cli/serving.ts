@@ -35,6 +35,7 @@ import {
 import { readText, writeAtomic } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
+import { positiveInt, positiveNumber } from "./args.js";
 import type { CliCommand } from "./commands.js";
 import {
   action,
@@ -42,8 +43,6 @@ import {
   type GlobalFlags,
   interruptSignal,
   log,
-  positiveInt,
-  positiveNumber,
   progressFor,
   usage,
   withCommonFlags,
@@ -139,11 +138,7 @@ function withWorkloadFlags(cmd: Command): Command {
       "a trace: CSV (arrival_s,prompt_tokens,output_tokens or the Azure 2023 format) or JSONL",
     )
     .option("--profile <file|name>", "time-model profile JSON/YAML, or a shipped name (llama65b)")
-    .option(
-      "--clients <n>",
-      "clients (model replicas); default: the preset's, else 4",
-      positiveInt("--clients"),
-    )
+    .option("--clients <n>", "clients (model replicas); default: the preset's, else 4", positiveInt)
     .option(
       "--param <policy.name=value>",
       "a policy parameter, repeatable (e.g. hybrid.lambda=0.5)",
@@ -339,7 +334,7 @@ export const command: CliCommand = {
         .option(
           "--time-limit <seconds>",
           "time limit of the packing MIP for the bound (default 10)",
-          positiveNumber("--time-limit"),
+          positiveNumber,
         ),
     );
     withCommonFlags(cmp);
@@ -366,13 +361,9 @@ export const command: CliCommand = {
       .option("--preset <name>", "workload to sample from (default gsm8k-llama65b)")
       .option("--trace <file>", "sample from this trace instead")
       .option("--profile <file|name>", "time-model profile")
-      .option("--clients <n>", "clients", positiveInt("--clients"))
-      .option("--cases <n>", "random cases (default 100)", positiveInt("--cases"), 100)
-      .option(
-        "--requests-per-case <n>",
-        "requests per case (default: random between n/4 and n)",
-        positiveInt("--requests-per-case"),
-      )
+      .option("--clients <n>", "clients", positiveInt)
+      .option("--cases <n>", "random cases (default 100)", positiveInt, 100)
+      .option("--requests-per-case <n>", "requests per case (default: random between n/4 and n)", positiveInt)
       .option("--seed <n>", "seed of the first case (case k uses seed + k)", (v) => Number.parseInt(v, 10), 1)
       .option("--baseline <policy>", "baseline policy", "vllm-v0")
       .option("--param <policy.name=value>", "a policy parameter, repeatable", collectParam);
@@ -556,11 +547,11 @@ export const command: CliCommand = {
     const syn = trace
       .command("synthetic")
       .description("A seeded synthetic trace: Poisson arrivals, log-normal lengths.")
-      .requiredOption("--requests <n>", "requests", positiveInt("--requests"))
+      .requiredOption("--requests <n>", "requests", positiveInt)
       .requiredOption("--out <file>", "output CSV")
       .option("--rate <per-second>", "arrival rate (default 0: offline batch)", Number, 0)
-      .option("--prompt-median <tokens>", "median prompt tokens", positiveNumber("--prompt-median"), 256)
-      .option("--output-median <tokens>", "median output tokens", positiveNumber("--output-median"), 128)
+      .option("--prompt-median <tokens>", "median prompt tokens", positiveNumber, 256)
+      .option("--output-median <tokens>", "median output tokens", positiveNumber, 128)
       .option("--sigma <s>", "log-normal sigma of both lengths", Number, 0.8)
       .option("--seed <n>", "seed", (v) => Number.parseInt(v, 10), 0)
       .option("--force", "overwrite the output");
