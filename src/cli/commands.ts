@@ -1,6 +1,7 @@
 /** The registry of CLI commands: name, one-line purpose, an example, and how to register it. */
 import type { Command } from "commander";
 import * as demo from "./demo.js";
+import * as formulate from "./formulate.js";
 import * as inspect from "./inspect.js";
 import * as plan from "./plan.js";
 import * as serving from "./serving.js";
@@ -15,6 +16,7 @@ export interface CliCommand {
 
 export const commands: CliCommand[] = [
   demo.command,
+  formulate.command,
   inspect.command,
   plan.command,
   serving.command,

@@ -1,0 +1,70 @@
+/**
+ * `frugal formulate`: word problems to solved optimization models, by BPP-Search (Wang et al.,
+ * arXiv 2411.17404). A structured model (sets, parameters, variables, objective, constraints with
+ * `function` strings) is compiled to the MIP layer and solved by HiGHS; an LLM writes it layer by
+ * layer in a tree search ranked by a process reward model and a pairwise preference model.
+ */
+
+/** Compiling a structured model to a MIP, and checking the layers of a partial one. */
+export {
+  type ColumnInfo,
+  type CompiledModel,
+  type CompileOptions,
+  checkLayers,
+  columnName,
+  compileModel,
+} from "./compile.js";
+/** Errors: a model that does not parse or compile; an endpoint that fails. */
+export { FormulationError, type FormulationProblem, LlmError } from "./errors.js";
+/** Answer matching with a stated tolerance, and accuracy with a Wilson interval. */
+export {
+  answersMatch,
+  DEFAULT_TOLERANCE,
+  type Proportion,
+  type Tolerance,
+  wilsonInterval,
+} from "./eval/match.js";
+/** NL4OPT annotations as linear programs (the reference answers of the dev set). */
+export {
+  type AnnotatedLp,
+  annotatedLp,
+  type Nl4optRecord,
+  Nl4optRecordSchema,
+  readAnnotatedNumber,
+} from "./eval/nl4opt.js";
+/** The expression language of `function` and `domain` strings. */
+export * as expr from "./expr/index.js";
+/** The structured model's schema and its layers. */
+export {
+  ConstraintSchema,
+  FULL_MODEL_SCHEMA,
+  jsonSchemaOf,
+  LAYER_KEYS,
+  LAYER_SCHEMAS,
+  LAYERS,
+  type LayerName,
+  ObjectiveSchema,
+  ParameterSchema,
+  type PartialModel,
+  SetSchema,
+  type StructuredConstraint,
+  type StructuredModel,
+  type StructuredModelInput,
+  StructuredModelSchema,
+  type StructuredObjective,
+  type StructuredParameter,
+  type StructuredSet,
+  type StructuredVariable,
+  structuredModelJsonSchema,
+  VariableSchema,
+} from "./schema.js";
+/** Reading, compiling and solving a structured model file. */
+export {
+  readStructuredModel,
+  type SolveModelFileOptions,
+  type SolveModelReport,
+  type SolveStructuredOptions,
+  type StructuredSolution,
+  solveModelFile,
+  solveStructured,
+} from "./solve-model.js";
