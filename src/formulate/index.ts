@@ -34,6 +34,17 @@ export {
 } from "./eval/nl4opt.js";
 /** The expression language of `function` and `domain` strings. */
 export * as expr from "./expr/index.js";
+/** LLM clients (OpenAI-compatible HTTP, local GGUF), the HTTP layer, the response cache. */
+export * as llm from "./llm/index.js";
+/** The policy's and the judges' prompts and reply schemas. */
+export {
+  layerMessages,
+  layerSchema,
+  policySystemPrompt,
+  preferenceMessages,
+  prmMessages,
+  renderPartial,
+} from "./prompts.js";
 /** The structured model's schema and its layers. */
 export {
   ConstraintSchema,
@@ -58,6 +69,18 @@ export {
   structuredModelJsonSchema,
   VariableSchema,
 } from "./schema.js";
+/** Scorers: process rewards and pairwise preferences (LLM judge, HTTP classifier, solver verifier). */
+export * as score from "./score/index.js";
+/** Search strategies and running one on a word problem. */
+export {
+  type CallCounts,
+  runSearch,
+  type SearchOptions,
+  type SearchResult,
+  type StrategyEntry,
+  strategies,
+  type TreeNode,
+} from "./search/index.js";
 /** Reading, compiling and solving a structured model file. */
 export {
   readStructuredModel,
