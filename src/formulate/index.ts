@@ -14,8 +14,19 @@ export {
   columnName,
   compileModel,
 } from "./compile.js";
+/** A structured model as lines of text. */
+export { modelLines } from "./describe.js";
 /** Errors: a model that does not parse or compile; an endpoint that fails. */
 export { FormulationError, type FormulationProblem, LlmError } from "./errors.js";
+/** Benchmark files (MAMO, IndustryOR, NL4OPT) as problems with reference answers. */
+export {
+  DATASET_FORMATS,
+  type Dataset,
+  type DatasetFormat,
+  loadDataset,
+  type Problem,
+  readAnswer,
+} from "./eval/datasets.js";
 /** Answer matching with a stated tolerance, and accuracy with a Wilson interval. */
 export {
   answersMatch,
@@ -32,6 +43,15 @@ export {
   Nl4optRecordSchema,
   readAnnotatedNumber,
 } from "./eval/nl4opt.js";
+/** Running a strategy over a benchmark: accuracy, calls, tokens; the per-problem CSV. */
+export {
+  type EvalOptions,
+  type EvalResult,
+  type EvalRow,
+  type EvalStatus,
+  evalCsv,
+  runEval,
+} from "./eval/run.js";
 /** The expression language of `function` and `domain` strings. */
 export * as expr from "./expr/index.js";
 /** LLM clients (OpenAI-compatible HTTP, local GGUF), the HTTP layer, the response cache. */
@@ -45,6 +65,8 @@ export {
   prmMessages,
   renderPartial,
 } from "./prompts.js";
+/** HTML: the search trace (the tree with its scores) and the evaluation report. */
+export { evalReportHtml, searchTraceHtml, treeSvg } from "./report.js";
 /** The structured model's schema and its layers. */
 export {
   ConstraintSchema,
@@ -74,6 +96,8 @@ export * as score from "./score/index.js";
 /** Search strategies and running one on a word problem. */
 export {
   type CallCounts,
+  type PreparedSearch,
+  prepareSearch,
   runSearch,
   type SearchOptions,
   type SearchResult,

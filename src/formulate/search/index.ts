@@ -1,7 +1,13 @@
 /** Search strategies over the layered tree of partial models (BPP-Search and its baselines). */
 
 /** Running a search on one word problem. */
-export { runSearch, type SearchOptions, type SearchResult } from "./run.js";
+export {
+  type PreparedSearch,
+  prepareSearch,
+  runSearch,
+  type SearchOptions,
+  type SearchResult,
+} from "./run.js";
 /** The strategy registry and the number of generated layers. */
 export { GENERATED_LAYERS, type StrategyEntry, strategies } from "./strategies.js";
 /** The tree and the operations strategies are built from. */

@@ -13,8 +13,9 @@ import type { Limiter } from "../llm/http.js";
 import { type LlmClient, type LlmUsage, snapshot, usageSince } from "../llm/types.js";
 import { type StructuredModel, StructuredModelSchema } from "../schema.js";
 import { createPreferenceScorer, createProcessScorer, type ScorerPart } from "../score/registry.js";
+import type { PreferenceScorer, ProcessScorer } from "../score/types.js";
 import { solveStructured } from "../solve-model.js";
-import { strategies } from "./strategies.js";
+import { type StrategyEntry, strategies } from "./strategies.js";
 import { type CallCounts, rootNode, type SearchContext, type TreeNode } from "./tree.js";
 
 export interface SearchOptions {
@@ -76,29 +77,54 @@ export interface SearchResult {
   notes: string[];
 }
 
+/** A checked search configuration: the strategy, its parameters and the scorers it needs. */
+export interface PreparedSearch {
+  entry: StrategyEntry;
+  params: Record<string, unknown>;
+  prm: ProcessScorer | null;
+  preference: PreferenceScorer | null;
+  /** Remarks collected while searching (unreadable judge replies). */
+  notes: string[];
+}
+
+/**
+ * Checks the strategy name, its parameters and the scorers (names, parameters, what they need)
+ * before any call is made; throws the InputError a user can fix.
+ */
+export function prepareSearch(o: Omit<SearchOptions, "question">): PreparedSearch {
+  const entry = strategies.get(o.strategy);
+  const params = strategies.params(o.strategy, o.params ?? {}) as Record<string, unknown>;
+  const notes: string[] = [];
+  const deps = {
+    llm: o.judge ?? o.llm,
+    limiter: o.limiter,
+    note: (w: string) => notes.push(`unreadable judge reply (${w}); counted as 0.5`),
+  };
+  return {
+    entry,
+    params,
+    prm: entry.needs.prm ? createProcessScorer(o.prm ?? [{ name: "llm-judge", weight: 1 }], deps) : null,
+    preference: entry.needs.preference
+      ? createPreferenceScorer(o.preference ?? [{ name: "llm-judge", weight: 1 }], deps)
+      : null,
+    notes,
+  };
+}
+
 /** Runs a search and solves the chosen model. LLM failures throw LlmError; Ctrl-C AbortedError. */
 export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const t0 = performance.now();
   if (!o.question.trim())
     throw new InputError({ where: "question", what: "is empty", hint: "give the word problem's text" });
-  const entry = strategies.get(o.strategy);
-  const params = strategies.params(o.strategy, o.params ?? {}) as Record<string, unknown>;
+  const { entry, params, prm, preference, notes } = prepareSearch(o);
   const judge = o.judge ?? o.llm;
-  const notes: string[] = [];
-  const deps = {
-    llm: judge,
-    limiter: o.limiter,
-    note: (w: string) => notes.push(`unreadable judge reply (${w}); counted as 0.5`),
-  };
-  const prmSpec = o.prm ?? [{ name: "llm-judge", weight: 1 }];
-  const prefSpec = o.preference ?? [{ name: "llm-judge", weight: 1 }];
   const solveTimeLimit = o.solveTimeLimit ?? 30;
   const before = [snapshot(o.llm.usage()), judge === o.llm ? null : snapshot(judge.usage())] as const;
   const ctx: SearchContext = {
     question: o.question,
     llm: o.llm,
-    prm: entry.needs.prm ? createProcessScorer(prmSpec, deps) : null,
-    preference: entry.needs.preference ? createPreferenceScorer(prefSpec, deps) : null,
+    prm,
+    preference,
     temperature: o.temperature ?? 0.7,
     maxTokens: o.maxTokens ?? 4096,
     repairs: o.repairs ?? 2,

@@ -20,6 +20,8 @@ export interface Recorded {
   user: string;
   /** 0-based order of arrival. */
   index: number;
+  /** The Authorization header, if any. */
+  authorization: string | null;
 }
 
 export type Action =
@@ -91,6 +93,7 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
         n: typeof body?.n === "number" ? body.n : 1,
         user: [...messages].reverse().find((m) => m.role === "user")?.content ?? "",
         index: requests.length,
+        authorization: req.headers.authorization ?? null,
       };
       requests.push(rec);
       const a = script(rec);
