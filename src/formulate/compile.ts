@@ -8,7 +8,7 @@
  */
 import { LinExpr, Model, type Var, type VarType } from "../mip/index.js";
 import { FormulationError } from "./errors.js";
-import { type Env, Evaluator, ExprError } from "./evaluate.js";
+import { type Env, Evaluator, ExprError, toLinExpr } from "./evaluate.js";
 import type { Binder, Condition, Domain, Expr, FunctionAst } from "./expr/ast.js";
 import { ParseError, parseDomain, parseFunction } from "./expr/parser.js";
 import { printDomain } from "./expr/printer.js";
@@ -211,7 +211,7 @@ function compileLayers(
         hint: "write an expression",
         source: o.function,
       });
-    const e = typeof v === "number" ? new LinExpr().add(v) : v;
+    const e = toLinExpr(v);
     if (e.terms.size === 0) warn(`${element}.function: the objective has no variables (it is constant)`);
     model.setObjective(e, o.sense === "max" ? "maximize" : "minimize");
   } else if (requireAll)
@@ -281,7 +281,7 @@ function toLin(v: Val, element: string): LinExpr {
       what: `the label ${JSON.stringify(v)} is used as a number`,
       hint: "use labels only as indices",
     });
-  return v;
+  return toLinExpr(v);
 }
 
 function addRelation(
@@ -313,7 +313,8 @@ function addRelation(
     const lhs = lins[k]!;
     const rhs = lins[k + 1]!;
     const rowName = f.ops.length > 1 ? `${name}_${k + 1}` : name;
-    const e = lhs.clone().sub(rhs);
+    // in place: lins[k] is not needed after this comparison (it was the right side of the previous one)
+    const e = lhs.sub(rhs);
     if (e.terms.size === 0) {
       const v = e.constant;
       const op = f.ops[k]!;
@@ -324,7 +325,14 @@ function addRelation(
       }
       warn(`${element}: ${rowName} has no variables and never holds; the model is infeasible`);
     }
-    model.addConstraint(e, f.ops[k]!, 0, rowName);
+    // addRange takes the expression as it is (addConstraint would copy it)
+    const op = f.ops[k]!;
+    model.addRange(
+      op === "<=" ? Number.NEGATIVE_INFINITY : 0,
+      e,
+      op === ">=" ? Number.POSITIVE_INFINITY : 0,
+      rowName,
+    );
   }
 }
 

@@ -4,7 +4,9 @@
  * index expressions (`x_{t-1}`) are looked up in the symbol's index set. Products of two variable
  * terms, divisions by a variable and powers of a variable are refused: the model must be linear.
  *
- * Every LinExpr this returns is fresh (owned by the caller), so arithmetic works in place.
+ * A single variable term is a `Term` (a column and a coefficient), not a map: most values inside
+ * a sum are one, and this keeps the expansion of large sums cheap. Every Term and LinExpr this
+ * returns is fresh (owned by the caller), so arithmetic works in place.
  */
 import { LinExpr, type Var } from "../mip/index.js";
 import type { Binder, Condition, Expr, RefExpr } from "./expr/ast.js";
@@ -29,12 +31,29 @@ export class ExprError extends Error {
   }
 }
 
-export type Value = number | string | LinExpr;
+/** One variable times a coefficient. */
+export class Term {
+  constructor(
+    readonly col: Var,
+    public coef: number,
+  ) {}
+}
+
+export type Value = number | string | Term | LinExpr;
+
+/** A numeric value (not a label) as a LinExpr (a fresh one for numbers and terms). */
+export function toLinExpr(v: number | Term | LinExpr): LinExpr {
+  if (typeof v === "number") return new LinExpr().add(v);
+  if (v instanceof Term) return new LinExpr().add(v.col, v.coef);
+  return v;
+}
 
 /** What an index name is bound to while a sum or a domain iterates. */
 export interface Bound {
   value: SetElement;
   set: SetInfo | null;
+  /** Position of `value` in `set` (-1 for an integer range). */
+  pos: number;
 }
 
 export type Env = Map<string, Bound>;
@@ -46,6 +65,7 @@ export class Evaluator {
   /** Terms produced so far (all expressions of the model). */
   terms = 0;
   private readonly inferred = new WeakMap<Binder, SetInfo>();
+  private readonly warned = new WeakSet<Expr>();
 
   constructor(
     private readonly syms: SymbolTable,
@@ -62,7 +82,12 @@ export class Evaluator {
         return this.ref(e, env);
       case "neg": {
         const v = this.numeric(this.eval(e.arg, env), e.arg.pos);
-        return typeof v === "number" ? -v : v.scale(-1);
+        if (typeof v === "number") return -v;
+        if (v instanceof Term) {
+          v.coef = -v.coef;
+          return v;
+        }
+        return v.scale(-1);
       }
       case "sum":
         return this.sum(e, env);
@@ -74,12 +99,12 @@ export class Evaluator {
   /** Evaluates `e` and requires a constant number. */
   evalNumber(e: Expr, env: Env, what: string): number {
     const v = this.numeric(this.eval(e, env), e.pos);
-    if (typeof v === "number") return v;
-    if (v.terms.size === 0) return v.constant;
+    const k = constantOf(v);
+    if (k !== null) return k;
     throw new ExprError(e.pos, `${what} depends on a variable`, `make ${what} a number or a parameter`);
   }
 
-  private numeric(v: Value, pos: number): number | LinExpr {
+  private numeric(v: Value, pos: number): number | Term | LinExpr {
     if (typeof v !== "string") return v;
     const n = Number(v);
     if (v.trim() !== "" && Number.isFinite(n)) return n;
@@ -91,7 +116,10 @@ export class Evaluator {
   }
 
   private bin(e: Extract<Expr, { kind: "bin" }>, env: Env): Value {
-    if (e.implicit) this.warn(e.pos, `a missing "*" was inserted at position ${e.pos}`);
+    if (e.implicit && !this.warned.has(e)) {
+      this.warned.add(e);
+      this.warn(e.pos, `a missing "*" was inserted at position ${e.pos}`);
+    }
     const a = this.numeric(this.eval(e.left, env), e.left.pos);
     const b = this.numeric(this.eval(e.right, env), e.right.pos);
     switch (e.op) {
@@ -99,16 +127,18 @@ export class Evaluator {
       case "-": {
         const s = e.op === "+" ? 1 : -1;
         if (typeof a === "number" && typeof b === "number") return a + s * b;
-        if (typeof a === "number") return (b as LinExpr).scale(s).add(a);
-        return a.add(b, s);
+        if (typeof a === "number" && b instanceof LinExpr) return b.scale(s).add(a);
+        const out = toLinExpr(a);
+        if (b instanceof Term) return out.add(b.col, s * b.coef);
+        return out.add(b, s);
       }
       case "*": {
         if (typeof a === "number" && typeof b === "number") return a * b;
         const ka = constantOf(a);
         const kb = constantOf(b);
-        if (ka !== null && typeof b !== "number") return b.scale(ka);
-        if (kb !== null && typeof a !== "number") return a.scale(kb);
         if (ka !== null && kb !== null) return ka * kb;
+        if (ka !== null) return scaled(b as Term | LinExpr, ka);
+        if (kb !== null) return scaled(a as Term | LinExpr, kb);
         throw new ExprError(
           e.pos,
           "the product of two variable terms is not linear",
@@ -124,7 +154,7 @@ export class Evaluator {
             "divide only by numbers or parameters",
           );
         if (kb === 0) throw new ExprError(e.pos, "division by zero", "check the divisor's data");
-        return typeof a === "number" ? a / kb : a.scale(1 / kb);
+        return typeof a === "number" ? a / kb : scaled(a, 1 / kb);
       }
       case "^": {
         const kb = constantOf(b);
@@ -151,14 +181,17 @@ export class Evaluator {
     let lin: LinExpr | null = null;
     this.bindings(e.binders, e.cond, env, [e.body], () => {
       const v = this.numeric(this.eval(e.body, env), e.body.pos);
-      if (typeof v === "number") k += v;
-      else {
-        this.terms += v.terms.size;
-        if (this.terms > MAX_TERMS)
-          throw new ExprError(e.pos, `the model expands to more than ${MAX_TERMS} terms`, "use smaller sets");
-        if (lin === null) lin = v;
-        else lin.add(v);
+      if (typeof v === "number") {
+        k += v;
+        return;
       }
+      if (++this.terms > MAX_TERMS)
+        throw new ExprError(e.pos, `the model expands to more than ${MAX_TERMS} terms`, "use smaller sets");
+      if (v instanceof Term) {
+        if (lin === null) lin = new LinExpr();
+        lin.add(v.col, v.coef);
+      } else if (lin === null) lin = v;
+      else lin.add(v);
     });
     if (lin === null) return k;
     return (lin as LinExpr).add(k);
@@ -257,7 +290,7 @@ export class Evaluator {
     if (sym.kind === "parameter") return sym.values[offset]!;
     const col = this.cols[sym.offset + offset];
     if (!col) throw new ExprError(0, `variable ${sym.name} has no column`, "this is a bug; report it");
-    return new LinExpr().add(col);
+    return new Term(col, 1);
   }
 
   private indexed(sym: ParamInfo | VarInfo, indicesIn: Expr[], env: Env, pos: number): Value {
@@ -288,6 +321,12 @@ export class Evaluator {
     for (let k = 0; k < n; k++) {
       const set = sym.dims[k]!;
       const ix = indices[k]!;
+      // fast path: an index bound to an element of this very set
+      const bound = ix.kind === "ref" && ix.indices.length === 0 ? env.get(ix.name) : undefined;
+      if (bound && bound.set === set) {
+        offset = offset * set.elements.length + bound.pos;
+        continue;
+      }
       const key = this.indexKey(ix, env, set, sym.name);
       const p = set.keys.get(key);
       if (p === undefined)
@@ -317,8 +356,8 @@ export class Evaluator {
     }
     const v = this.eval(e, env);
     if (typeof v === "string") return v.trim();
-    if (typeof v === "number") return String(v);
-    if (v.terms.size === 0) return String(v.constant);
+    const k = constantOf(v);
+    if (k !== null) return String(k);
     throw new ExprError(
       e.pos,
       "an index cannot depend on a variable",
@@ -353,14 +392,19 @@ export class Evaluator {
             );
           if (hi - lo > 1_000_000)
             throw new ExprError(b.pos, `the range ${lo}..${hi} is too long`, "use a smaller range");
+          const cur: Bound = { value: lo, set: null, pos: -1 };
+          env.set(b.index, cur);
           for (let v = lo; v <= hi; v++) {
-            env.set(b.index, { value: v, set: null });
+            cur.value = v;
             go(k + 1);
           }
         } else {
           const set = this.setOf(b, body);
-          for (const v of set.elements) {
-            env.set(b.index, { value: v, set });
+          const cur: Bound = { value: set.elements[0]!, set, pos: 0 };
+          env.set(b.index, cur);
+          for (const [i, v] of set.elements.entries()) {
+            cur.value = v;
+            cur.pos = i;
             go(k + 1);
           }
         }
@@ -446,7 +490,8 @@ export class Evaluator {
         const n = Number(v);
         return v.trim() !== "" && Number.isFinite(n) ? n : null;
       }
-      if (v.terms.size === 0) return v.constant;
+      const k = constantOf(v);
+      if (k !== null) return k;
       throw new ExprError(c.pos, "a condition cannot depend on a variable", "compare indices or parameters");
     };
     const x = num(a);
@@ -485,9 +530,19 @@ function startOf(e: Expr): number {
   return e.pos;
 }
 
-function constantOf(v: number | LinExpr): number | null {
+function constantOf(v: number | Term | LinExpr): number | null {
   if (typeof v === "number") return v;
+  if (v instanceof Term) return null;
   return v.terms.size === 0 ? v.constant : null;
+}
+
+/** `v · k`, in place (v is fresh). */
+function scaled(v: Term | LinExpr, k: number): Term | LinExpr {
+  if (v instanceof Term) {
+    v.coef *= k;
+    return v;
+  }
+  return v.scale(k);
 }
 
 function preview(s: SetInfo): string {

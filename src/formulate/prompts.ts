@@ -82,10 +82,17 @@ export function repairMessage(problem: string, layer: LayerName): ChatMessage {
   };
 }
 
-/** The structured-output schema of one layer's reply. */
+const layerSchemas = new Map<LayerName, ResponseSchema>();
+
+/** The structured-output schema of one layer's reply (computed once per layer). */
 export function layerSchema(layer: LayerName): ResponseSchema {
-  const { $schema: _, ...schema } = jsonSchemaOf(LAYER_SCHEMAS[layer]);
-  return { name: layer, schema };
+  let r = layerSchemas.get(layer);
+  if (!r) {
+    const { $schema: _, ...schema } = jsonSchemaOf(LAYER_SCHEMAS[layer]);
+    r = { name: layer, schema };
+    layerSchemas.set(layer, r);
+  }
+  return r;
 }
 
 /** A process reward judge's reply: the probability that the partial model is correct so far. */
