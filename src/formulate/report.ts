@@ -18,12 +18,14 @@ function fmt(v: number | null | undefined, digits = 3): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(digits);
 }
 
-function nodeLabel(n: TreeNode): string {
+/** Up to two short lines under a node: its optimum (leaves), then its preference or process reward. */
+function nodeLabels(n: TreeNode): string[] {
+  const out: string[] = [];
   if (n.layer === 3 && n.solve?.objective !== null && n.solve?.objective !== undefined)
-    return fmt(Number(n.solve.objective.toPrecision(6)), 2);
-  if (n.preference !== null) return `w ${fmt(n.preference, 2)}`;
-  if (n.prm !== null) return `r ${fmt(n.prm, 2)}`;
-  return "";
+    out.push(fmt(Number(n.solve.objective.toPrecision(6)), 2));
+  if (n.preference !== null) out.push(`w ${fmt(n.preference, 2)}`);
+  else if (n.prm !== null) out.push(`r ${fmt(n.prm, 2)}`);
+  return out;
 }
 
 /** The tree as an SVG picture: layers top to bottom, leaves in depth-first order. */
@@ -43,7 +45,7 @@ export function treeSvg(nodes: TreeNode[]): string {
   const colW = 34;
   const rowH = 92;
   const width = Math.max(1, next) * colW + 150;
-  const height = 4 * rowH + 20;
+  const height = 4 * rowH + 32;
   const px = (n: TreeNode) => 140 + (x.get(n.id) ?? 0) * colW;
   const py = (n: TreeNode) => 24 + n.layer * rowH;
   const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -73,7 +75,14 @@ export function treeSvg(nodes: TreeNode[]): string {
       ]
         .filter(Boolean)
         .join("\n");
-      return `<g class="node"><circle cx="${px(n)}" cy="${py(n)}" r="9" fill="${fill}"><title>${escapeHtml(tip)}</title></circle><text x="${px(n)}" y="${py(n) + 24}" font-size="10" text-anchor="middle">${escapeHtml(nodeLabel(n))}</text></g>`;
+      return `<g class="node"><circle cx="${px(n)}" cy="${py(n)}" r="9" fill="${fill}"><title>${escapeHtml(tip)}</title></circle>${nodeLabels(
+        n,
+      )
+        .map(
+          (t, k) =>
+            `<text x="${px(n)}" y="${py(n) + 24 + 12 * k}" font-size="10" text-anchor="middle">${escapeHtml(t)}</text>`,
+        )
+        .join("")}</g>`;
     })
     .join("");
   const rows = LAYER_NAMES.map(
