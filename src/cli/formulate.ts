@@ -526,9 +526,7 @@ export const command: CliCommand = {
     const f = program
       .command("formulate")
       .description(
-        "Structured optimization models (sets, parameters, variables, objective, constraints) compiled to MIPs\n" +
-          "and solved with HiGHS; an LLM writes them from word problems by BPP-Search (beam search, process\n" +
-          "reward model, pairwise preference).",
+        "Structured optimization models (sets, parameters, variables, objective, constraints) compiled to MIPs and solved with HiGHS; an LLM writes them from word problems by BPP-Search (beam search, process reward model, pairwise preference).",
       );
     const sm = f
       .command("solve-model")
