@@ -518,6 +518,7 @@ function strategiesAction(flags: GlobalFlags): void {
   );
 }
 
+/** The `formulate` command. */
 export const command: CliCommand = {
   name: "formulate",
   summary: "word problems to solved optimization models (structured models, BPP-Search with an LLM)",

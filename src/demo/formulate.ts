@@ -19,6 +19,7 @@ import type { DemoSection } from "./section.js";
 
 const fmt = (v: number | null) => (v === null ? "-" : String(Number(v.toPrecision(8))));
 
+/** The demo section of `formulate`. */
 export const formulateSection: DemoSection = {
   name: "formulate",
   title: "Formulate: structured models of MAMO and NL4OPT problems, solved by HiGHS",

@@ -21,6 +21,7 @@ export interface ColumnInfo {
   index: SetElement[];
 }
 
+/** A structured model compiled to a MIP, with the column map and the compiler's repairs. */
 export interface CompiledModel {
   model: Model;
   symbols: SymbolTable;
@@ -32,6 +33,7 @@ export interface CompiledModel {
   warnings: string[];
 }
 
+/** Options of the compiler. */
 export interface CompileOptions {
   /** The model's name (in LP files and errors). */
   name?: string;

@@ -39,6 +39,7 @@ export class Term {
   ) {}
 }
 
+/** What an expression evaluates to: a number, a label, one variable term or a linear expression. */
 export type Value = number | string | Term | LinExpr;
 
 /** A numeric value (not a label) as a LinExpr (a fresh one for numbers and terms). */
@@ -56,11 +57,13 @@ export interface Bound {
   pos: number;
 }
 
+/** Index name → its current binding. */
 export type Env = Map<string, Bound>;
 
 /** The most terms one model may expand to (guards against runaway sums in LLM output). */
 export const MAX_TERMS = 5_000_000;
 
+/** Evaluates the expressions of one model element against the symbol table and the model's columns. */
 export class Evaluator {
   /** Terms produced so far (all expressions of the model). */
   terms = 0;

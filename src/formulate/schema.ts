@@ -51,6 +51,7 @@ const ParameterDataSchema: z.ZodType<ParameterData> = z.lazy(() =>
   }),
 );
 
+/** A parameter: a name, a domain and data of the domain's shape. */
 export const ParameterSchema = z.object({
   name: NameSchema.describe("the parameter's symbol, e.g. c"),
   description: DescriptionSchema,
@@ -62,6 +63,7 @@ export const ParameterSchema = z.object({
 
 /** Variable types as the paper writes them; lowercase and common aliases are accepted. */
 export const VAR_TYPES = ["CONTINUOUS", "INTEGER", "BINARY"] as const;
+/** A variable type. */
 export type StructuredVarType = (typeof VAR_TYPES)[number];
 const VAR_TYPE_ALIASES: Record<string, StructuredVarType> = {
   continuous: "CONTINUOUS",
@@ -75,6 +77,7 @@ const VAR_TYPE_ALIASES: Record<string, StructuredVarType> = {
   boolean: "BINARY",
 };
 
+/** A decision variable: a name, a domain, a type and optional bounds. */
 export const VariableSchema = z.object({
   name: NameSchema.describe("the variable's symbol, e.g. x"),
   description: DescriptionSchema,
@@ -89,9 +92,12 @@ export const VariableSchema = z.object({
   upper: z.union([z.number(), z.null()]).optional().describe("upper bound (default none)"),
 });
 
+/** Objective senses (`minimize`, `maximize` … are read as these). */
 export const SENSES = ["min", "max"] as const;
+/** An objective sense. */
 export type StructuredSense = (typeof SENSES)[number];
 
+/** The objective: a sense and a linear `function`. */
 export const ObjectiveSchema = z.object({
   name: NameSchema.default("objective"),
   description: DescriptionSchema,
@@ -115,6 +121,7 @@ export const ObjectiveFieldSchema = z.preprocess((v, ctx) => {
   return z.NEVER;
 }, ObjectiveSchema);
 
+/** A family of constraints: a domain and a linear relation. */
 export const ConstraintSchema = z.object({
   name: NameSchema.describe("a short name, e.g. budget"),
   description: DescriptionSchema,
@@ -137,6 +144,7 @@ export const SourceSchema = z
   })
   .describe("the problem the model was written for");
 
+/** A structured model file: the five layers and an optional source record. */
 export const StructuredModelSchema = z
   .object({
     source: SourceSchema.optional(),
@@ -148,10 +156,15 @@ export const StructuredModelSchema = z
   })
   .strict();
 
+/** A validated set. */
 export type StructuredSet = z.output<typeof SetSchema>;
+/** A validated parameter. */
 export type StructuredParameter = z.output<typeof ParameterSchema>;
+/** A validated variable. */
 export type StructuredVariable = z.output<typeof VariableSchema>;
+/** A validated objective. */
 export type StructuredObjective = z.output<typeof ObjectiveSchema>;
+/** A validated constraint. */
 export type StructuredConstraint = z.output<typeof ConstraintSchema>;
 /** A validated structured model (objective normalised to one object). */
 export type StructuredModel = z.output<typeof StructuredModelSchema>;
@@ -160,6 +173,7 @@ export type StructuredModelInput = z.input<typeof StructuredModelSchema>;
 
 /** The layers a policy writes, in order (the tree's levels below the question). */
 export const LAYERS = ["sets_parameters", "variables", "objective_constraints"] as const;
+/** One of `LAYERS`. */
 export type LayerName = (typeof LAYERS)[number];
 
 /** Each layer's keys: the top-level properties of its JSON reply. */

@@ -22,6 +22,7 @@ export async function readStructuredModel(file: string): Promise<StructuredModel
   );
 }
 
+/** Options of a solve: solver limits, inline or in a worker, cancellation. */
 export interface SolveStructuredOptions {
   /** Seconds; default 60. */
   timeLimit?: number;
@@ -54,6 +55,7 @@ export async function solveStructured(
   return { compiled, result };
 }
 
+/** Options of `solveModelFile`: a solve's options plus the LP export and the reference tolerance. */
 export interface SolveModelFileOptions extends SolveStructuredOptions {
   /** Write the compiled model as a CPLEX LP file here. */
   exportLp?: string;

@@ -27,6 +27,7 @@ export interface SetInfo {
   element: string;
 }
 
+/** A parameter with its index sets and its data flattened in row-major order. */
 export interface ParamInfo {
   kind: "parameter";
   name: string;
@@ -36,6 +37,7 @@ export interface ParamInfo {
   element: string;
 }
 
+/** A variable with its index sets, type, bounds and first column. */
 export interface VarInfo {
   kind: "variable";
   name: string;
@@ -48,6 +50,7 @@ export interface VarInfo {
   element: string;
 }
 
+/** Sets, parameters and variables of a model by name. */
 export interface SymbolTable {
   sets: Map<string, SetInfo>;
   params: Map<string, ParamInfo>;
@@ -98,6 +101,7 @@ export function suggestion(name: string, names: string[], kind: string): string 
   return names.length ? `declared ${kind}: ${names.join(", ")}` : `declare it in ${kind}`;
 }
 
+/** How an element is named in messages: `constraints[2] (capacity)`. */
 export function labelOf(layer: string, k: number, name: string | undefined): string {
   return `${layer}[${k}]${name ? ` (${name})` : ""}`;
 }

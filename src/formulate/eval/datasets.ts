@@ -15,7 +15,9 @@ import { solveModel } from "../../mip/index.js";
 import { readText } from "../../util/files.js";
 import { annotatedLp, Nl4optRecordSchema } from "./nl4opt.js";
 
+/** The benchmark formats `loadDataset` reads (`auto` detects from the first record). */
 export const DATASET_FORMATS = ["auto", "mamo", "industryor", "nl4opt"] as const;
+/** One of `DATASET_FORMATS`. */
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 /** One benchmark problem. */
@@ -28,6 +30,7 @@ export interface Problem {
   note?: string;
 }
 
+/** A benchmark file read as problems. */
 export interface Dataset {
   file: string;
   format: Exclude<DatasetFormat, "auto">;

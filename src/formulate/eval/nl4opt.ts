@@ -23,6 +23,7 @@ export const Nl4optRecordSchema = z.object({
   obj_declaration: Decl.optional(),
   const_declarations: z.array(Decl).default([]),
 });
+/** One NL4OPT document with its annotations, as validated. */
 export type Nl4optRecord = z.output<typeof Nl4optRecordSchema>;
 
 const WORDS: Record<string, number> = {

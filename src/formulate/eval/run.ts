@@ -17,6 +17,7 @@ import { answersMatch, DEFAULT_TOLERANCE, type Proportion, type Tolerance, wilso
 /** The outcome of one problem. */
 export type EvalStatus = "correct" | "wrong" | "no_model" | "failed" | "no_reference";
 
+/** The outcome, calls, tokens and time of one problem. */
 export interface EvalRow {
   id: string;
   status: EvalStatus;
@@ -35,6 +36,7 @@ export interface EvalRow {
   error: string | null;
 }
 
+/** Options of an evaluation: a search's options plus the problems, the tolerance and the parallelism. */
 export interface EvalOptions extends Omit<SearchOptions, "question" | "onProgress"> {
   problems: Problem[];
   /** Answer-matching tolerance (default relative 1e-4, absolute 1e-6). */
@@ -46,6 +48,7 @@ export interface EvalOptions extends Omit<SearchOptions, "question" | "onProgres
   onRow?: (row: EvalRow) => void;
 }
 
+/** What an evaluation returns: accuracy with intervals, calls and tokens per problem, one row per problem. */
 export interface EvalResult {
   strategy: string;
   params: Record<string, unknown>;

@@ -4,6 +4,7 @@
  * Every node keeps `pos`, its offset in the source, for error messages.
  */
 
+/** An expression node. */
 export type Expr = NumExpr | RefExpr | NegExpr | BinExpr | SumExpr;
 
 /** A number literal (never negative: a minus sign is a `neg` node). */
@@ -24,14 +25,17 @@ export interface RefExpr {
   pos: number;
 }
 
+/** Unary minus. */
 export interface NegExpr {
   kind: "neg";
   arg: Expr;
   pos: number;
 }
 
+/** Binary operators. */
 export type BinOp = "+" | "-" | "*" | "/" | "^";
 
+/** A binary operation. */
 export interface BinExpr {
   kind: "bin";
   op: BinOp;
@@ -64,6 +68,7 @@ export interface Binder {
   setPos: number;
 }
 
+/** Comparison operators of conditions. */
 export type CmpOp = "<=" | ">=" | "<" | ">" | "=" | "!=";
 
 /** A condition on bound indices (or parameters): `i != j`, `t > 1`, `d_{i,j} > 0`, joined by `and`. */
@@ -77,6 +82,7 @@ export interface Domain {
   cond: Condition | null;
 }
 
+/** Relation operators of constraints (strict ones are read as these). */
 export type RelOp = "<=" | ">=" | "=";
 
 /**

@@ -6,6 +6,7 @@
  */
 import { type Binder, type Condition, type Domain, type Expr, endsWithSum, type FunctionAst } from "./ast.js";
 
+/** The plain form (`sum_{i in I} x[i]`) or the LaTeX-like form (`\sum_{i \in I} x_{i}`). */
 export type PrintStyle = "plain" | "latex";
 
 const PREC = { add: 1, mul: 2, unary: 3, pow: 4, primary: 5 } as const;

@@ -6,6 +6,7 @@
  * source, so parse errors can point at it.
  */
 
+/** The kinds of tokens. */
 export type TokenKind =
   | "num"
   | "ident"
@@ -38,6 +39,7 @@ export type TokenKind =
   | ".."
   | "eof";
 
+/** One token with its offsets in the source. */
 export interface Token {
   kind: TokenKind;
   /** The text as written (for identifiers: the name; for numbers: the digits). */

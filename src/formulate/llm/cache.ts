@@ -28,6 +28,7 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Answers on disk, one file per request key. */
 export class ResponseCache {
   constructor(readonly dir: string) {}
 

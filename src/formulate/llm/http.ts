@@ -30,6 +30,7 @@ export class Limiter {
   }
 }
 
+/** How long an attempt may take and how failed attempts are retried. */
 export interface RetryPolicy {
   /** Milliseconds one attempt may take (connect, wait, read the body). */
   timeoutMs: number;
@@ -48,6 +49,7 @@ export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
   maxBackoffMs: 20_000,
 };
 
+/** Options of `postJson`: the retry policy, headers, cancellation, the shared limiter. */
 export interface PostOptions extends Partial<RetryPolicy> {
   headers?: Record<string, string>;
   signal?: AbortSignal;

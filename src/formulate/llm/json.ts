@@ -4,6 +4,7 @@
  * sends the error text back to the model when there is none.
  */
 
+/** A JSON value found in a reply, or why there is none. */
 export type Extracted = { ok: true; value: unknown } | { ok: false; error: string };
 
 /** The first complete JSON object in `text` (fences and surrounding prose are skipped). */

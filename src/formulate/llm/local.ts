@@ -40,6 +40,7 @@ interface ChatSession {
   dispose(o?: { disposeSequence?: boolean }): void;
 }
 
+/** Options of the local GGUF client. */
 export interface LocalClientOptions {
   /** Context size in tokens (default: the model's). */
   contextSize?: number;

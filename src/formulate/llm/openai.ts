@@ -25,6 +25,7 @@ import {
 /** How structured output is asked for. */
 export type StructuredMode = "json_schema" | "json_object" | "none";
 
+/** Options of the OpenAI-compatible client. */
 export interface OpenAiClientOptions {
   /** The OpenAI-style base URL, e.g. `http://localhost:8000/v1` (vLLM) or `http://localhost:11434/v1` (Ollama). */
   baseUrl: string;
@@ -64,6 +65,7 @@ function refusesFormat(e: unknown): boolean {
   );
 }
 
+/** An LlmClient over an OpenAI-compatible `/chat/completions` endpoint. */
 export class OpenAiClient implements LlmClient {
   readonly endpoint: string;
   readonly model: string;

@@ -1,5 +1,6 @@
 /** The interface every LLM client implements, and the accounting it keeps. */
 
+/** One chat message. */
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;
@@ -11,6 +12,7 @@ export interface ResponseSchema {
   schema: Record<string, unknown>;
 }
 
+/** One request to a chat model. */
 export interface ChatRequest {
   messages: ChatMessage[];
   /** Completions wanted (default 1). Servers that ignore `n` are asked again for the rest. */
@@ -30,11 +32,13 @@ export interface ChatRequest {
   cacheKey?: string;
 }
 
+/** Prompt and completion tokens of a call. */
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
 }
 
+/** The completions of one request. */
 export interface ChatResult {
   /** One text per completion (`n` of them). */
   contents: string[];

@@ -16,6 +16,7 @@ import {
   type ScoredModel,
 } from "./types.js";
 
+/** Where a classifier scorer posts and which label is positive. */
 export interface ClassifierOptions {
   url: string;
   /** A regular expression matching the positive label (default LABEL_1, 1, correct, positive, true, yes, A). */

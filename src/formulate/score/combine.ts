@@ -1,6 +1,7 @@
 /** Weighted combinations of scorers: Σ wᵢ·sᵢ / Σ wᵢ, for process rewards and for preferences alike. */
 import type { PreferenceScorer, ProcessScorer } from "./types.js";
 
+/** A scorer with its weight in a combination. */
 export interface Weighted<T> {
   scorer: T;
   weight: number;

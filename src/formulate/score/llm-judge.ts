@@ -23,6 +23,7 @@ import {
   type ScoredModel,
 } from "./types.js";
 
+/** Sampling options of a judge. */
 export interface JudgeOptions {
   temperature: number;
   maxTokens: number;

@@ -22,6 +22,7 @@ export interface ScorerDeps {
   note?: (what: string) => void;
 }
 
+/** A registered scorer: its parameters and how to build it as a process reward or a preference. */
 export interface ScorerEntry<P extends z.ZodObject = z.ZodObject> extends RegistryEntry<P> {
   process(params: z.output<P>, deps: ScorerDeps): ProcessScorer;
   preference(params: z.output<P>, deps: ScorerDeps): PreferenceScorer;

@@ -14,6 +14,7 @@ import { StructuredModelSchema } from "../schema.js";
 import { solveStructured } from "../solve-model.js";
 import type { PreferenceScorer, ProcessScorer, ScoreContext, ScoredModel } from "./types.js";
 
+/** Options of the solver verifier. */
 export interface VerifierOptions {
   /** Seconds HiGHS may spend on a complete model. */
   timeLimit: number;

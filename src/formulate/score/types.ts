@@ -10,6 +10,7 @@ export interface ScoredModel {
   model: PartialModel;
 }
 
+/** What every score call gets: the question and the cancellation signal. */
 export interface ScoreContext {
   question: string;
   signal?: AbortSignal;

@@ -18,6 +18,7 @@ import { solveStructured } from "../solve-model.js";
 import { type StrategyEntry, strategies } from "./strategies.js";
 import { type CallCounts, rootNode, type SearchContext, type TreeNode } from "./tree.js";
 
+/** What a search needs: the question, the clients, the strategy and its parameters, the scorers. */
 export interface SearchOptions {
   question: string;
   /** The policy's client. */
@@ -50,6 +51,7 @@ export interface SearchOptions {
   onProgress?: OnProgress;
 }
 
+/** What a search returns: the chosen model and its optimum, the calls, tokens and seconds, the whole tree. */
 export interface SearchResult {
   question: string;
   strategy: string;

@@ -36,6 +36,7 @@ import {
 /** Generated layers (sets+parameters, variables, objective+constraints). */
 export const GENERATED_LAYERS = LAYERS.length;
 
+/** A registered strategy: its parameters, what it needs, its call formula and its run. */
 export interface StrategyEntry<P extends z.ZodObject = z.ZodObject> extends RegistryEntry<P> {
   /** Whether it needs a process scorer and a preference scorer. */
   needs: { prm: boolean; preference: boolean };

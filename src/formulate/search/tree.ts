@@ -57,6 +57,7 @@ export interface CallCounts {
   preference: number;
 }
 
+/** The state a strategy works on: the clients, scorers, tree, call counts and randomness of one search. */
 export interface SearchContext {
   question: string;
   llm: LlmClient;
