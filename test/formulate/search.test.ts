@@ -4,7 +4,7 @@
  * must be exactly the formulas' (docs/formulate.md), bpp must pick the leaf the preference judge
  * prefers, and faults must be retried or repaired without changing the outcome.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -310,6 +310,14 @@ describe("faults", () => {
   });
 });
 
+/** Answers stored in a cache folder. */
+async function cached(dir: string): Promise<number> {
+  const subs = await readdir(dir).catch(() => [] as string[]);
+  let n = 0;
+  for (const d of subs) n += (await readdir(join(dir, d))).filter((f) => f.endsWith(".json")).length;
+  return n;
+}
+
 describe("cache", () => {
   it("replays cached answers: an interrupted run resumes where it stopped", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frugal-cache-"));
@@ -326,6 +334,10 @@ describe("cache", () => {
         params: { children: 3, beam: 2 },
       }),
     ).rejects.toThrow(/HTTP 500/);
+    // requests still in flight when the run failed may store their answers a moment later: wait for all 12
+    for (let k = 0; k < 200 && (await cached(cacheDir)) < 12; k++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(await cached(cacheDir)).toBe(12);
     const healthy = await serve();
     const r = await runSearch({
       question: TOY_QUESTION,
