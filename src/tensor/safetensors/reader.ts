@@ -6,7 +6,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { MisuseError, throwIfAborted } from "../../errors/index.js";
 import { fileReadError } from "../../util/files.js";
-import { expandInPlace, toFloat32 } from "../dtype.js";
+import { expandInPlace, isWidenable, toFloat32 } from "../dtype.js";
 import { SafetensorsError } from "../errors.js";
 import type { Matrix } from "../linalg/matrix.js";
 import { checkHeaderLength, numel, parseHeader, type SafetensorsHeader, type TensorInfo } from "./header.js";
@@ -138,6 +138,13 @@ export class SafetensorsReader {
         hint: "pass a buffer of the tensor's size",
       });
     }
+    if (!isWidenable(t.dtype))
+      throw new SafetensorsError({
+        file: this.file,
+        tensor: name,
+        what: `${t.dtype} (complex) values have no float32 form`,
+        hint: "read its bytes with readRaw",
+      });
     const out = into ?? new Float32Array(n);
     if (t.dtype === "BF16" || t.dtype === "F16" || t.dtype === "F32") {
       // Read straight into the Float32 buffer (16-bit data into its first half, widened in place).
