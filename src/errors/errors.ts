@@ -4,8 +4,11 @@
  * made from are kept on the error so library callers can handle it without parsing text.
  */
 
-/** How the CLI should exit for an error: 1 = could not do its job, 2 = the command line is wrong. */
-export type ExitCode = 1 | 2;
+/**
+ * How the CLI should exit for an error: 1 = could not do its job, 2 = the command line is wrong,
+ * 130 = interrupted (SIGINT/SIGTERM), as a shell reports it.
+ */
+export type ExitCode = 1 | 2 | 130;
 
 export interface FrugalErrorFields {
   /** A file, a file plus a path inside it (`config.yml: models[1].weight`), or a flag. */
@@ -69,6 +72,7 @@ export class MisuseError extends FrugalError {
 /** The work was cancelled through an AbortSignal. */
 export class AbortedError extends FrugalError {
   override readonly kind = "aborted";
+  override readonly exitCode = 130 as const;
   constructor(where = "", what = "the operation was cancelled") {
     super({ where, what, hint: "no output was written" });
   }
