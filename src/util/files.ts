@@ -175,16 +175,22 @@ export async function writeFileAtomic<T>(
     return r;
   } catch (e) {
     await rm(tmp, { force: true });
-    if (e instanceof FrugalError) throw e;
-    throw new IoError({
-      where: out,
-      what: `cannot write (${(e as Error).message})`,
-      hint: "check the folder is writable and the disk has space",
-      cause: e,
-    });
+    throw writeError(out, e);
   } finally {
     liveTemps.delete(tmp);
   }
+}
+
+/** The error to throw when writing `path` failed: typed errors pass through, others become IoError. */
+export function writeError(path: string, e: unknown): FrugalError {
+  if (e instanceof FrugalError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  return new IoError({
+    where: path,
+    what: `cannot write (${code === "ENOSPC" ? "the disk is full" : code === "EACCES" ? "permission denied" : (e as Error).message})`,
+    hint: "check the folder is writable and the disk has space",
+    cause: e,
+  });
 }
 
 /** Writes `data` to a temporary sibling and renames it over `out` when complete. */

@@ -6,8 +6,8 @@
  * complete: an interrupted write leaves no file at `out`.
  */
 import { open } from "node:fs/promises";
-import { FrugalError, IoError, MisuseError, throwIfAborted } from "../../errors/index.js";
-import { type WriteOptions, writeFileAtomic } from "../../util/files.js";
+import { IoError, MisuseError, throwIfAborted } from "../../errors/index.js";
+import { type WriteOptions, writeError, writeFileAtomic } from "../../util/files.js";
 import type { OnProgress } from "../../util/progress.js";
 import { type DType, dtypeBytes, fromFloat32, isWritableDType, type WritableDType } from "../dtype.js";
 import { encodeHeader, METADATA_KEY, numel } from "./header.js";
@@ -136,13 +136,7 @@ export async function writeSafetensorsTo(
     }
     return pos;
   } catch (e) {
-    if (e instanceof FrugalError) throw e;
-    throw new IoError({
-      where: path,
-      what: `cannot write (${(e as Error).message})`,
-      hint: "check free disk space",
-      cause: e,
-    });
+    throw writeError(path, e);
   } finally {
     await fh.close();
   }
