@@ -27,6 +27,10 @@ const ArchitectureSchema = z.object({
   sharedExpertGate: z.string().optional(),
   config: z.record(z.string(), z.string()),
 });
+/**
+ * One architecture of the table in architectures.json: its tensor-name templates (`{L}` layer,
+ * `{E}` expert, `{P}` projection), projection names, config.json markers and config keys.
+ */
 export type ArchitectureSpec = z.infer<typeof ArchitectureSchema>;
 
 /** The architecture table, validated once at load. */
@@ -57,18 +61,25 @@ export function templateRegex(template: string, projections?: readonly string[])
   return new RegExp(`^${src}$`);
 }
 
-/** Fills a template: expertName("model.layers.{L}.…", {L: 0, E: 3, P: "w1"}). */
+/**
+ * Fills a template's `{L}`, `{E}`, `{P}` placeholders, e.g. `fillTemplate(spec.expert, {L: 0, E: 3, P: "w1"})`;
+ * placeholders without a value stay as they are.
+ */
 export function fillTemplate(template: string, v: { L?: number; E?: number; P?: string }): string {
   return template.replace(/\{([LEP])\}/g, (_, k: "L" | "E" | "P") => String(v[k] ?? `{${k}}`));
 }
 
+/** What detection needs of a tensor: its name and shape. */
 export interface TensorShapeInfo {
   name: string;
   shape: readonly number[];
 }
 
+/** The architecture a checkpoint was detected as, with the evidence and the sizes read from its tensors. */
 export interface DetectedArchitecture {
+  /** The table entry's name, e.g. `mixtral`. */
   name: string;
+  /** A human name, e.g. `Mixtral`. */
   label: string;
   kind: "moe" | "dense";
   /** How it was decided, for humans. */
@@ -77,11 +88,13 @@ export interface DetectedArchitecture {
   layers: number[];
   /** Experts per MoE layer (the largest count seen), 0 for dense. */
   expertsPerLayer: number;
+  /** Whether shared-expert tensors were found. */
   hasSharedExpert: boolean;
   /** Expert tensors matched. */
   expertTensors: number;
-  /** Hidden size d and expert intermediate size p, from the gate/up projection shape (p×d). */
+  /** Hidden size d, from the gate/up projection shape (p×d); null when no projection shows it. */
   hidden: number | null;
+  /** The expert (MoE) or MLP (dense) intermediate size p; null when no projection shows it. */
   intermediate: number | null;
   /** config.json model_type, if any. */
   modelType: string | null;

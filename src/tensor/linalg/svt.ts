@@ -11,6 +11,7 @@ import type { SvdResult } from "./backend.js";
 import type { Matrix } from "./matrix.js";
 import { reconstruct, svd, type TruncatedSvdOptions, truncatedSvd } from "./svd.js";
 
+/** The result of singular value thresholding: D_τ(A), its factors and its rank. */
 export interface SvtResult {
   /** D_τ(A). */
   matrix: Matrix;
@@ -20,10 +21,15 @@ export interface SvtResult {
   rank: number;
 }
 
+/** Soft-thresholds singular values: max(σ_i − τ, 0) for each. */
 export function shrink(S: Float32Array, tau: number): Float32Array {
   return S.map((s) => Math.max(s - tau, 0));
 }
 
+/**
+ * D_τ(A) = U diag(max(σ_i − τ, 0)) Vᵀ, the proximal operator of τ‖·‖_* (Cai, Candès & Shen
+ * 2010, Thm 2.1). With `rank`, only that many triplets are computed. MisuseError unless τ ≥ 0.
+ */
 export function singularValueThreshold(
   A: Matrix,
   tau: number,
