@@ -1,11 +1,13 @@
 /** Empirical CDF chart: several series of samples as step curves on one axis. Inline SVG. */
 import { escapeHtml, PALETTE } from "./html.js";
 
+/** One curve of a CDF chart: a legend label and its samples (any order). */
 export interface CdfSeries {
   label: string;
   values: ArrayLike<number>;
 }
 
+/** Axis label, title and size (pixels, default 440×280) of a CDF chart. */
 export interface CdfOptions {
   xLabel: string;
   title?: string;
@@ -15,6 +17,7 @@ export interface CdfOptions {
   clipQuantile?: number;
 }
 
+/** The empirical CDFs of several series as step curves on one chart, as an inline SVG element. */
 export function cdfSvg(series: readonly CdfSeries[], opts: CdfOptions): string {
   const width = opts.width ?? 440;
   const height = opts.height ?? 280;

@@ -3,6 +3,7 @@
  * Area-specific pictures (Gantt charts, timelines, CDFs) live in their own files beside this one.
  */
 
+/** Escapes `& < > " '` so text is safe in HTML content and attribute values. */
 export function escapeHtml(s: string): string {
   return s.replace(
     /[&<>"']/g,
@@ -21,6 +22,7 @@ td:first-child,th:first-child{text-align:left}
 svg text{font-family:system-ui,sans-serif}
 `;
 
+/** The title, subtitle and extra CSS of an HTML page. */
 export interface PageOptions {
   title: string;
   /** A line under the title: inputs, versions, date. */

@@ -4,12 +4,14 @@
  */
 import { escapeHtml, PALETTE } from "./html.js";
 
+/** One row of a utilization timeline: a resource and its utilization per time bin. */
 export interface TimelineRow {
   label: string;
   /** Utilization per equal-width time bin, each in [0, 1]. */
   bins: ArrayLike<number>;
 }
 
+/** Time span, size (pixels, default 900 wide, 18 per row), colour and title of a timeline. */
 export interface TimelineOptions {
   /** Seconds covered by all bins. */
   seconds: number;
@@ -44,6 +46,7 @@ export function binIntervals(
   return bins;
 }
 
+/** Utilization timelines as an inline SVG element: one row per resource, each bin shaded by its utilization. */
 export function timelineSvg(rows: readonly TimelineRow[], opts: TimelineOptions): string {
   const width = opts.width ?? 900;
   const rh = opts.rowHeight ?? 18;

@@ -1,7 +1,9 @@
 /** Plain-text tables for human output on stdout. */
 
+/** A table cell: text, a number (formatted), or empty (`-`). */
 export type Cell = string | number | null | undefined;
 
+/** Alignment and number format of a plain-text table. */
 export interface TableOptions {
   /** Column alignment; numbers default to right, text to left. */
   align?: ("left" | "right")[];
@@ -9,6 +11,10 @@ export interface TableOptions {
   digits?: number;
 }
 
+/**
+ * A cell as text: integers as is, other numbers with `digits` decimals (exponent form below
+ * 10^-digits or from 10^9), empty cells as `-`.
+ */
 export function formatCell(v: Cell, digits = 3): string {
   if (v === null || v === undefined) return "-";
   if (typeof v === "number") {
@@ -21,6 +27,7 @@ export function formatCell(v: Cell, digits = 3): string {
   return v;
 }
 
+/** A plain-text table with a header, a rule and padded columns (numbers right-aligned by default). */
 export function renderTable(header: string[], rows: Cell[][], opts: TableOptions = {}): string {
   const digits = opts.digits ?? 3;
   const text = rows.map((r) => r.map((c) => formatCell(c, digits)));
