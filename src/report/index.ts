@@ -14,5 +14,5 @@ export {
   ganttSvg,
   legendHtml,
 } from "./gantt.js";
-export { escapeHtml, htmlPage, htmlTable, PALETTE, type PageOptions } from "./html.js";
+export { escapeHtml, htmlPage, htmlTable, PALETTE, type PageOptions, paletteColor } from "./html.js";
 export { binIntervals, type TimelineOptions, type TimelineRow, timelineSvg } from "./timeline.js";

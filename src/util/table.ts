@@ -33,11 +33,11 @@ export function renderTable(header: string[], rows: Cell[][], opts: TableOptions
   const text = rows.map((r) => r.map((c) => formatCell(c, digits)));
   const widths = header.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? "").length)));
   const align = header.map(
-    (_, i) => opts.align?.[i] ?? (rows.length > 0 && typeof rows[0]![i] === "number" ? "right" : "left"),
+    (_, i) => opts.align?.[i] ?? (typeof rows[0]?.[i] === "number" ? "right" : "left"),
   );
   const fmt = (cells: string[]) =>
     cells
-      .map((c, i) => (align[i] === "right" ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => (align[i] === "right" ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd();
   return [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...text.map(fmt)].join("\n");

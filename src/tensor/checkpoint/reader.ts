@@ -221,8 +221,9 @@ export class Checkpoint {
   namesByShard(): Map<string, string[]> {
     const m = new Map<string, string[]>();
     for (const t of this.tensors) {
-      if (!m.has(t.shard)) m.set(t.shard, []);
-      m.get(t.shard)!.push(t.name);
+      const names = m.get(t.shard);
+      if (names) names.push(t.name);
+      else m.set(t.shard, [t.name]);
     }
     return m;
   }

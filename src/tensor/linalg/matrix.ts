@@ -81,9 +81,10 @@ export function sliceRows(a: Matrix, r0: number, r1: number): Matrix {
 
 /** Stacks matrices with equal column counts vertically. */
 export function vstack(parts: readonly Matrix[]): Matrix {
-  if (parts.length === 0)
+  const [first] = parts;
+  if (!first)
     throw new MisuseError({ where: "vstack", what: "nothing to stack", hint: "pass at least one matrix" });
-  const cols = parts[0]!.cols;
+  const { cols } = first;
   let rows = 0;
   for (const p of parts) {
     if (p.cols !== cols)

@@ -14,7 +14,7 @@
 import { MisuseError, throwIfAborted } from "../../errors/index.js";
 import type { OnProgress } from "../../util/progress.js";
 import type { LinalgBackend, SvdResult } from "./backend.js";
-import { type Matrix, randn, sliceCols, sliceRows } from "./matrix.js";
+import { type Matrix, randn, scaleCols, sliceCols, sliceRows } from "./matrix.js";
 import { getBackend } from "./select.js";
 
 /** Options of the SVD functions. */
@@ -118,9 +118,6 @@ export function truncatedSvd(
 /** U diag(S) Vt as a matrix. */
 export function reconstruct(r: SvdResult, opts: SvdOptions = {}): Matrix {
   const b = opts.backend ?? getBackend();
-  const k = r.S.length;
-  const US = { rows: r.U.rows, cols: k, data: r.U.data.slice() };
-  for (let i = 0; i < US.rows; i++)
-    for (let j = 0; j < k; j++) US.data[i * k + j] = US.data[i * k + j]! * r.S[j]!;
+  const US = scaleCols({ rows: r.U.rows, cols: r.S.length, data: r.U.data.slice() }, r.S);
   return b.gemm(false, false, US, r.Vt);
 }

@@ -96,7 +96,7 @@ export function findDuplicateTopLevelKey(text: string): string | undefined {
       }
       if (depth === 1) {
         let k = j + 1;
-        while (k < n && /\s/.test(text[k]!)) k++;
+        while (k < n && /\s/.test(text.charAt(k))) k++;
         if (text[k] === ":") {
           const key = JSON.parse(text.slice(i, j + 1)) as string;
           if (seen.has(key)) return key;

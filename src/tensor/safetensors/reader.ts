@@ -174,7 +174,7 @@ export class SafetensorsReader {
    */
   async readMatrix(name: string, opts: ReadFloat32Options = {}): Promise<Matrix> {
     const t = this.info(name);
-    const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1]!;
+    const cols = t.shape.at(-1) ?? 1;
     const rows = cols === 0 ? 0 : numel(t.shape) / cols;
     return { rows, cols, data: await this.readFloat32(name, opts) };
   }
