@@ -13,6 +13,7 @@ export {
   tempSibling,
   type WriteOptions,
   writeAtomic,
+  writeError,
   writeFileAtomic,
   writeFolderAtomic,
 } from "./files.js";
