@@ -17,6 +17,10 @@
 import { endianness } from "node:os";
 import { MisuseError } from "../errors/index.js";
 
+/**
+ * Every safetensors element type: its size in bytes, whether it is a floating-point type, and
+ * whether this engine can write it (F32, F16, BF16); the rest are read-only.
+ */
 export const DTYPES = {
   F64: { bytes: 8, float: true, writable: false },
   F32: { bytes: 4, float: true, writable: true },
@@ -37,19 +41,24 @@ export const DTYPES = {
   C64: { bytes: 8, float: true, writable: false },
 } as const;
 
+/** A safetensors element type name, e.g. `"BF16"` (a key of DTYPES). */
 export type DType = keyof typeof DTYPES;
 /** The dtypes this engine can write. */
 export type WritableDType = "F32" | "F16" | "BF16";
+/** The dtypes this engine can write, in order of precision. */
 export const WRITABLE_DTYPES: readonly WritableDType[] = ["F32", "F16", "BF16"];
 
+/** Whether `s` is a safetensors dtype name. */
 export function isDType(s: unknown): s is DType {
   return typeof s === "string" && Object.hasOwn(DTYPES, s);
 }
 
+/** Whether `s` is a dtype this engine can write (F32, F16, BF16). */
 export function isWritableDType(s: unknown): s is WritableDType {
   return s === "F32" || s === "F16" || s === "BF16";
 }
 
+/** Bytes per element of `d`. */
 export function dtypeBytes(d: DType): number {
   return DTYPES[d].bytes;
 }
@@ -131,7 +140,10 @@ export function float8Tables(): { E4M3: Float32Array; E5M2: Float32Array; E8M0: 
   return f8Tables;
 }
 
-/** Converts `count` little-endian elements of `dtype` in `bytes` to Float32. */
+/**
+ * Converts the little-endian elements of `dtype` in `bytes` to Float32 (into `out` when given,
+ * which must have exactly one slot per element). Throws MisuseError for C64 or a partial element.
+ */
 export function toFloat32(bytes: Uint8Array, dtype: DType, out?: Float32Array): Float32Array {
   if (!isWidenable(dtype))
     throw new MisuseError({
@@ -299,7 +311,10 @@ export function f32ToF16Bits(src: Float32Array, out?: Uint16Array): Uint16Array 
   return dst;
 }
 
-/** Encodes Float32 values as little-endian bytes of a writable dtype. */
+/**
+ * Encodes Float32 values as little-endian bytes of a writable dtype (F16/BF16 round to nearest
+ * even). For F32 the result is a view of `src`'s memory, not a copy.
+ */
 export function fromFloat32(src: Float32Array, dtype: WritableDType): Uint8Array {
   switch (dtype) {
     case "F32":

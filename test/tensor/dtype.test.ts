@@ -1,15 +1,8 @@
 import { getFloat16, setFloat16 } from "@petamoriken/float16";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  DTYPES,
-  f16ToF32Table,
-  f32ToBf16Bits,
-  f32ToF16Bits,
-  fromFloat32,
-  toFloat32,
-  WRITABLE_DTYPES,
-} from "../../src/tensor/index.js";
+import { f16ToF32Table, f32ToBf16Bits, f32ToF16Bits } from "../../src/tensor/dtype.js";
+import { DTYPES, fromFloat32, toFloat32, WRITABLE_DTYPES } from "../../src/tensor/index.js";
 
 /** Reference F32 → BF16 by exact arithmetic on doubles: nearest of the two neighbours, ties to even. */
 function bf16Reference(x: number): number {
