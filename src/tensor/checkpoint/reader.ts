@@ -7,7 +7,7 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
-import { throwIfAborted } from "../../errors/index.js";
+import { InputError, parseWith, throwIfAborted } from "../../errors/index.js";
 import { isDirectory, readStructured } from "../../util/files.js";
 import { CheckpointError } from "../errors.js";
 import type { Matrix } from "../linalg/matrix.js";
@@ -308,12 +308,11 @@ function parseIndex(raw: unknown, file: string): z.infer<typeof IndexSchema> {
 }
 
 function parseWithCheckpoint(raw: unknown, file: string): z.infer<typeof IndexSchema> {
-  const r = IndexSchema.safeParse(raw);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new CheckpointError({
-    file: `${file}: ${issue.path.join(".") || "(root)"}`,
-    what: issue.message,
-    hint: "the index must be {metadata, weight_map: {tensor: shard}}",
-  });
+  const hint = "the index must be {metadata, weight_map: {tensor: shard}}";
+  try {
+    return parseWith(IndexSchema, raw, file, hint);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new CheckpointError({ file: e.where, what: e.what, hint, cause: e });
+  }
 }

@@ -10,7 +10,7 @@
  * sizes that disagree with shape × dtype. Every failure is a SafetensorsError naming the file and,
  * where there is one, the tensor.
  */
-import { type DType, dtypeBytes, isDType } from "../dtype.js";
+import { DTYPES, type DType, dtypeBytes, isDType } from "../dtype.js";
 import { SafetensorsError } from "../errors.js";
 
 /** Largest header accepted (the reference implementation's limit). */
@@ -189,10 +189,7 @@ export function parseHeader(json: Uint8Array, fileBytes: number, file: string): 
     if (!isPlainObject(raw)) throw bad("entry is not an object with dtype, shape and data_offsets");
     const { dtype, shape, data_offsets: offs } = raw;
     if (!isDType(dtype))
-      throw bad(
-        `unknown dtype ${JSON.stringify(dtype)}`,
-        "supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL",
-      );
+      throw bad(`unknown dtype ${JSON.stringify(dtype)}`, `supported: ${Object.keys(DTYPES).join(", ")}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
       throw bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
     }
