@@ -1,5 +1,6 @@
 /** Dense row-major Float32 matrices with explicit shapes, and small helpers over them. */
 import { MisuseError } from "../../errors/index.js";
+import { mulberry32 } from "../../util/random.js";
 
 /** A dense row-major Float32 matrix: `data.length === rows * cols`. */
 export interface Matrix {
@@ -104,21 +105,9 @@ export function vstack(parts: readonly Matrix[]): Matrix {
   return { rows, cols, data: out };
 }
 
-/** Deterministic PRNG (mulberry32) for reproducible random test matrices and sketches. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A matrix of independent standard normal entries (Box–Muller), reproducible by seed. */
 export function randn(rows: number, cols: number, seed = 1): Matrix {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < out.length; i += 2) {
     const u = 1 - r();
