@@ -1,8 +1,10 @@
 /** `frugal serving`: the built CLI in a child process (streams, exit codes, files, the error lines). */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 
@@ -249,5 +251,38 @@ describe("frugal serving fit / trace", () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^frugal: error: --rate: "-1" must be a number ≥ 0/);
+  });
+});
+
+describe("start-up", () => {
+  it("loads llama-tokenizer-js only when a GSM8K trace is built", async () => {
+    // A module-resolution hook (node:module register) reports every module the CLI imports on stderr.
+    const dir = await folder();
+    const hook = join(dir, "hook.mjs");
+    await writeFile(
+      hook,
+      'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write("LOADED " + r.url + "\\n"); return r; }\n',
+    );
+    const reg = join(dir, "register.mjs");
+    await writeFile(
+      reg,
+      `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hook).href)});\n`,
+    );
+    const bin = fileURLToPath(new URL("../../bin/frugal.js", import.meta.url));
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ["--import", pathToFileURL(reg).href, bin, ...args], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+
+    const failed = run(["serving", "trace", "gsm8k", "--input", "missing.jsonl", "--out", "g.csv"]);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/LOADED .*dist\/serving\/index\.js/);
+    expect(failed.stderr).not.toMatch(/llama-tokenizer/);
+
+    await writeFile(join(dir, "t.jsonl"), `${JSON.stringify({ question: "1+1?", answer: "2 #### 2" })}\n`);
+    const built = run(["serving", "trace", "gsm8k", "--input", "t.jsonl", "--out", "g.csv"]);
+    expect(built.status, built.stderr).toBe(0);
+    expect(built.stderr).toMatch(/LOADED .*llama-tokenizer/);
   });
 });

@@ -11,6 +11,7 @@ import { readText } from "../../util/files.js";
 import { ProfileError } from "../errors.js";
 import type { TimeModel } from "./schema.js";
 
+/** One measured iteration. */
 export interface FitRow {
   phase: "prefill" | "decode";
   batch: number;
@@ -18,6 +19,7 @@ export interface FitRow {
   seconds: number;
 }
 
+/** The fit of one phase: coefficients (α, β, γ or α, β, δ), rows used, RMSE and R². */
 export interface PhaseFit {
   coefficients: number[];
   rows: number;
@@ -25,6 +27,7 @@ export interface PhaseFit {
   r2: number;
 }
 
+/** The fitted time model and each phase's fit. */
 export interface FitResult {
   timeModel: TimeModel;
   prefill: PhaseFit;
@@ -89,6 +92,7 @@ function fitPhase(X: number[][], y: number[]): PhaseFit {
   };
 }
 
+/** Fits both phases by non-negative least squares; fewer than 2 rows of a phase is a ProfileError naming `where`. */
 export function fitTimeModel(rows: readonly FitRow[], where = "fit rows"): FitResult {
   const pre = rows.filter((r) => r.phase === "prefill");
   const dec = rows.filter((r) => r.phase === "decode");
@@ -156,6 +160,7 @@ export function parseFitCsv(text: string, file = "fit.csv"): FitRow[] {
   return rows;
 }
 
+/** Reads and parses a fit CSV file. */
 export async function readFitCsv(file: string): Promise<FitRow[]> {
   return parseFitCsv(await readText(file), file);
 }
