@@ -11,14 +11,18 @@ import {
   comparePolicies,
   comparisonDocument,
   comparisonText,
+  DEFAULT_CLIENTS,
+  DEFAULT_PROFILE,
   DEFAULT_STUDY_PRESET,
   fitProfile,
   fitText,
   GSM8K_ATTRIBUTION,
   lognormalTrace,
   type PolicyParams,
+  policies,
   policyNames,
   policyParamsFromPairs,
+  profileNames,
   readGsm8kTrace,
   resolveWorkload,
   runStudy,
@@ -116,13 +120,33 @@ function withWorkloadFlags(cmd: Command, presetHelp: string): Command {
       "--trace <file>",
       "a trace: CSV (arrival_s,prompt_tokens,output_tokens or the Azure 2023 format) or JSONL",
     )
-    .option("--profile <file|name>", "time-model profile JSON/YAML, or a shipped name (llama65b)")
-    .option("--clients <n>", "clients (model replicas); default: the preset's, else 4", positiveInt)
+    .option(
+      "--profile <file|name>",
+      `time-model profile JSON/YAML, or a shipped name (${profileNames().join(", ")})`,
+    )
+    .option(
+      "--clients <n>",
+      `clients (model replicas); default: the preset's, else ${DEFAULT_CLIENTS}`,
+      positiveInt,
+    )
     .option(
       "--param <policy.name=value>",
       "a policy parameter, repeatable (e.g. hybrid.lambda=0.5)",
       collectPairs,
     );
+}
+
+/** The policies and their parameters, for `--help`. */
+function policyHelp(): string {
+  const lines = ["", "Policies (--param policy.name=value):"];
+  for (const p of policies.describe()) {
+    lines.push(`  ${p.name}: ${p.summary}`);
+    for (const q of p.params)
+      lines.push(
+        `    ${q.name} (${q.type}${q.default === null ? "" : `, default ${JSON.stringify(q.default)}`})${q.description ? `: ${q.description}` : ""}`,
+      );
+  }
+  return lines.join("\n");
 }
 
 function withOutputFlags(cmd: Command): Command {
@@ -314,6 +338,7 @@ function registerSimulate(serving: Command): void {
     ),
   );
   withCommonFlags(cmd);
+  cmd.addHelpText("after", policyHelp());
   withExamples(cmd, [
     "frugal serving simulate --preset gsm8k-llama65b --policy hybrid",
     "frugal serving simulate --trace AzureLLMInferenceTrace_conv.csv --policy vllm-v1 --clients 8 --requests-csv out.csv",
@@ -344,6 +369,7 @@ function registerCompare(serving: Command): void {
     ),
   );
   withCommonFlags(cmd);
+  cmd.addHelpText("after", policyHelp());
   withExamples(cmd, [
     "frugal serving compare --preset gsm8k-llama65b",
     "frugal serving compare --trace AzureLLMInferenceTrace_conv.csv --clients 8 --report azure.html",
@@ -380,7 +406,7 @@ function registerFit(serving: Command): void {
       "Fit the time model's coefficients from measured iterations (CSV: phase,batch,tokens,seconds).",
     )
     .requiredOption("--input <file>", "measured rows: phase (prefill|decode), batch, tokens, seconds")
-    .option("--base <file|name>", "take client limits from this profile (default llama65b)")
+    .option("--base <file|name>", `take client limits from this profile (default ${DEFAULT_PROFILE})`)
     .option("--name <name>", "name of the fitted profile", "fitted")
     .option("--out <file>", "write the fitted profile JSON")
     .option("--force", "overwrite the output");

@@ -1,7 +1,7 @@
 /**
  * The result documents of `compare`/`simulate` and `study`: plain JSON-ready records with the inputs
  * that determine them (preset, profile, clients, policy parameters) and the versions, so a result
- * file explains itself. The CLI prints them with `--json`; the text forms are built from them.
+ * file explains itself. The CLI prints them as its JSON output; the text forms are built from them.
  */
 import { frugalVersion } from "../../util/version.js";
 import type { GapBreakdown } from "../breakdown.js";
@@ -20,7 +20,7 @@ export type PolicyRecord = RunMetrics & {
   gapBreakdown: GapBreakdown;
 };
 
-/** What `compare` and `simulate` print with `--json`. */
+/** The JSON result of `compare` and `simulate`. */
 export interface ComparisonDocument {
   preset: string | null;
   trace: string;
@@ -65,7 +65,7 @@ export function comparisonDocument(w: Workload, r: CompareResult): ComparisonDoc
   };
 }
 
-/** What `study` prints with `--json`. */
+/** The JSON result of `study`. */
 export type StudyDocument = {
   preset: string | null;
   clients: number;

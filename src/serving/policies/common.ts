@@ -21,9 +21,7 @@ export type Routing = (typeof ROUTINGS)[number];
 export const RoutingParam = z
   .enum(ROUTINGS)
   .default("round-robin")
-  .describe(
-    "round-robin in arrival order, or the client with the fewest outstanding requests / the least outstanding work",
-  );
+  .describe("arrival order, or the client with the fewest outstanding requests / the least outstanding work");
 
 /**
  * A router with its own state. `round-robin` assigns in arrival order (vLLM's data-parallel API
