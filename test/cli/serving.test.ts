@@ -119,6 +119,8 @@ describe("frugal serving simulate / compare", () => {
 });
 
 describe("frugal serving errors", () => {
+  // The library pins the text of the errors it raises (test/serving/presets.test.ts); these check
+  // that the CLI shows them as one line with the right exit code.
   const cases: [string, string[], number, string][] = [
     [
       "no workload",
@@ -133,46 +135,16 @@ describe("frugal serving errors", () => {
       'frugal: error: --policy: "fifo" is not allowed; allowed choices are vllm-v0, vllm-v1, orca, hybrid; run `frugal serving simulate --help` for usage',
     ],
     [
-      "unknown policy in a list",
-      ["serving", "compare", "--preset", "gsm8k-llama65b", "--policies", "orca,fifo"],
-      2,
-      'frugal: error: --policies: "orca,fifo" "fifo" is not one of vllm-v0, vllm-v1, orca, hybrid; run `frugal serving compare --help` for usage',
-    ],
-    [
-      "unknown preset",
-      ["serving", "compare", "--preset", "gsm8k"],
-      2,
-      'frugal: error: --preset: "gsm8k" is not allowed; allowed choices are gsm8k-llama65b; run `frugal serving compare --help` for usage',
-    ],
-    [
       "unknown parameter",
       ["serving", "compare", "--preset", "gsm8k-llama65b", "--param", "hybrid.bogus=1"],
       2,
       'frugal: error: --param hybrid: Unrecognized key: "bogus"; hybrid takes lambda, order, packingTimeLimit, maxBinaries, packing, insertion, rule, select, window, tail',
     ],
     [
-      "parameter of an unknown policy",
-      ["serving", "compare", "--preset", "gsm8k-llama65b", "--param", "fifo.lambda=1"],
-      2,
-      'frugal: error: --param: unknown policy "fifo"; use one of vllm-v0, vllm-v1, orca, hybrid',
-    ],
-    [
-      "bad parameter value",
-      ["serving", "simulate", "--preset", "gsm8k-llama65b", "--policy", "orca", "--param", "routing=random"],
-      2,
-      'frugal: error: --param orca: routing: Invalid option: expected one of "round-robin"|"least-loaded"|"least-work"; orca takes routing',
-    ],
-    [
       "unknown profile name",
       ["serving", "compare", "--preset", "gsm8k-llama65b", "--profile", "llama7b"],
       1,
       'frugal: error: --profile: unknown profile "llama7b"; use one of llama65b',
-    ],
-    [
-      "bad seed",
-      ["serving", "study", "--seed", "-1"],
-      2,
-      'frugal: error: --seed: "-1" must be an integer ≥ 0 and ≤ 4294967295; run `frugal serving study --help` for usage',
     ],
   ];
   for (const [label, args, code, line] of cases)
@@ -243,14 +215,11 @@ describe("frugal serving fit / trace", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ out: "s.csv", requests: 50 });
     expect(existsSync(join(dir, "s.csv"))).toBe(true);
-    const bad = await runCli(
-      ["serving", "trace", "synthetic", "--requests", "5", "--rate", "-1", "--out", "x.csv"],
-      {
-        cwd: dir,
-      },
-    );
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^frugal: error: --rate: "-1" must be a number ≥ 0/);
+    const sim = await runCli(["serving", "simulate", "--trace", "s.csv", "--policy", "vllm-v1", "--json"], {
+      cwd: dir,
+    });
+    expect(sim.code, sim.stderr).toBe(0);
+    expect(JSON.parse(sim.stdout).policies[0]).toMatchObject({ requests: 50, completed: 50 });
   });
 });
 
