@@ -17,6 +17,7 @@ import {
   fitProfile,
   fitText,
   GSM8K_ATTRIBUTION,
+  LOGNORMAL_TRACE_DEFAULTS,
   lognormalTrace,
   type PolicyParams,
   policies,
@@ -445,9 +446,24 @@ function registerTrace(serving: Command): void {
     .requiredOption("--requests <n>", "requests", positiveInt)
     .requiredOption("--out <file>", "output CSV")
     .option("--rate <per-second>", "arrival rate (0: an offline batch)", nonNegativeNumber, 0)
-    .option("--prompt-median <tokens>", "median prompt tokens", positiveNumber, 256)
-    .option("--output-median <tokens>", "median output tokens", positiveNumber, 128)
-    .option("--sigma <s>", "log-normal sigma of both lengths", nonNegativeNumber, 0.8)
+    .option(
+      "--prompt-median <tokens>",
+      "median prompt tokens",
+      positiveNumber,
+      LOGNORMAL_TRACE_DEFAULTS.promptMedian,
+    )
+    .option(
+      "--output-median <tokens>",
+      "median output tokens",
+      positiveNumber,
+      LOGNORMAL_TRACE_DEFAULTS.outputMedian,
+    )
+    .option(
+      "--sigma <s>",
+      "log-normal sigma of both lengths",
+      nonNegativeNumber,
+      LOGNORMAL_TRACE_DEFAULTS.sigma,
+    )
     .option("--seed <n>", "seed", seedArg, 0)
     .option("--force", "overwrite the output");
   withCommonFlags(syn);

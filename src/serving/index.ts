@@ -102,6 +102,7 @@ export {
   type Gsm8kOptions,
   gsm8kTrace,
   type LengthDist,
+  LOGNORMAL_TRACE_DEFAULTS,
   type LognormalTraceOptions,
   lognormalTrace,
   parseCsvTrace,

@@ -10,6 +10,7 @@ export { parseCsvTrace, parseJsonlTrace } from "./parse.js";
 export { readTrace, traceToCsv } from "./read.js";
 export {
   type LengthDist,
+  LOGNORMAL_TRACE_DEFAULTS,
   type LognormalTraceOptions,
   lognormalTrace,
   type SyntheticOptions,

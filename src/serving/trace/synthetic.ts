@@ -37,6 +37,9 @@ export const SyntheticSchema = z.object({
 /** Options of `syntheticTrace` (as given; defaults filled in by the schema). */
 export type SyntheticOptions = z.input<typeof SyntheticSchema>;
 
+/** Defaults of `lognormalTrace`: median prompt and output tokens, and σ of both. */
+export const LOGNORMAL_TRACE_DEFAULTS = { promptMedian: 256, outputMedian: 128, sigma: 0.8 } as const;
+
 /** Options of `lognormalTrace`: both lengths log-normal with one σ. */
 export interface LognormalTraceOptions {
   requests: number;
@@ -53,12 +56,13 @@ export interface LognormalTraceOptions {
 
 /** A synthetic trace with log-normal prompt and output lengths (what `serving trace synthetic` builds). */
 export function lognormalTrace(o: LognormalTraceOptions): Trace {
-  const sigma = o.sigma ?? 0.8;
+  const d = LOGNORMAL_TRACE_DEFAULTS;
+  const sigma = o.sigma ?? d.sigma;
   return syntheticTrace({
     requests: o.requests,
     ratePerSecond: o.ratePerSecond ?? 0,
-    prompt: { kind: "lognormal", median: o.promptMedian ?? 256, sigma, max: 8192 },
-    output: { kind: "lognormal", median: o.outputMedian ?? 128, sigma, max: 4096 },
+    prompt: { kind: "lognormal", median: o.promptMedian ?? d.promptMedian, sigma, max: 8192 },
+    output: { kind: "lognormal", median: o.outputMedian ?? d.outputMedian, sigma, max: 4096 },
     seed: o.seed ?? 0,
   });
 }
