@@ -1,8 +1,9 @@
 /**
- * Shared internals of every capability: files (read, check outputs, atomic writes), presets,
+ * Shared internals of every capability: files (read, check outputs, atomic writes), CSV, presets,
  * progress, the seeded PRNG, registries, plain-text tables, the package version. Not part of the
  * public API; modules usually import the one file they need.
  */
+export { type CsvOptions, type CsvRecord, csvField, csvRow, parseCsv } from "./csv.js";
 export {
   checkOutputPath,
   checkOutputPaths,
