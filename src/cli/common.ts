@@ -58,7 +58,8 @@ export function reportError(e: unknown, debug: boolean): number {
   if (e instanceof FrugalError) {
     process.stderr.write(`frugal: error: ${e.message}\n`);
     if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
-    return e.exitCode;
+    // An error about a flag's value (the library names the place the CLI gave it) is a usage error.
+    return e.exitCode === 1 && /^--[a-z]/.test(e.where) ? 2 : e.exitCode;
   }
   const err = e as Error;
   process.stderr.write(

@@ -4,7 +4,6 @@
  * Parsing and printing only: one function per subcommand over the `serving` library.
  */
 import type { Command } from "commander";
-import { FrugalError, UsageError } from "../errors/index.js";
 import {
   type ComparisonFiles,
   calibrationNotes,
@@ -79,20 +78,9 @@ interface OutputFlags {
   report?: string;
 }
 
-/** A library check of flag values: its typed error is a usage error (exit 2). */
-function asUsage<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (e) {
-    if (e instanceof FrugalError && !(e instanceof UsageError))
-      throw new UsageError({ where: e.where, what: e.what, hint: e.hint, cause: e });
-    throw e;
-  }
-}
-
 /** `--param` pairs as parameters by policy (`name=value` belongs to `policy`), checked against the registry. */
 function paramsOf(flags: WorkloadFlags, policy?: string): PolicyParams {
-  return asUsage(() => policyParamsFromPairs(flags.param ?? [], policy, WHERE.policyParams));
+  return policyParamsFromPairs(flags.param ?? [], policy, WHERE.policyParams);
 }
 
 /** The workload flags as library options; `defaultPreset` when neither --preset nor --trace is given. */

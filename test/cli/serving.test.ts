@@ -132,7 +132,13 @@ describe("frugal serving errors", () => {
       "unknown policy",
       ["serving", "simulate", "--preset", "gsm8k-llama65b", "--policy", "fifo"],
       2,
-      'frugal: error: --policy: "fifo" is not allowed; allowed choices are vllm-v0, vllm-v1, orca, hybrid; run `frugal serving simulate --help` for usage',
+      'frugal: error: --policy: "fifo" is not one of vllm-v0, vllm-v1, orca, hybrid; run `frugal serving simulate --help` for usage',
+    ],
+    [
+      "a policy list with an unknown name",
+      ["serving", "compare", "--preset", "gsm8k-llama65b", "--policies", "orca,fifo"],
+      2,
+      'frugal: error: --policies: "orca,fifo" has "fifo", which is not one of vllm-v0, vllm-v1, orca, hybrid; run `frugal serving compare --help` for usage',
     ],
     [
       "unknown parameter",
@@ -143,7 +149,7 @@ describe("frugal serving errors", () => {
     [
       "unknown profile name",
       ["serving", "compare", "--preset", "gsm8k-llama65b", "--profile", "llama7b"],
-      1,
+      2,
       'frugal: error: --profile: unknown profile "llama7b"; use one of llama65b',
     ],
   ];
@@ -158,7 +164,9 @@ describe("frugal serving errors", () => {
   it("both --preset and --trace: a usage error", async () => {
     const r = await runCli(["serving", "compare", "--preset", "gsm8k-llama65b", "--trace", "t.csv"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^frugal: error: .*--preset.* cannot be used with .*--trace/);
+    expect(r.stderr).toBe(
+      "frugal: error: --preset: cannot be used with --trace; run `frugal serving compare --help` for usage\n",
+    );
   });
 
   it("a malformed trace row exits 1 naming file and line", async () => {
