@@ -69,7 +69,8 @@ export function listArg(choices: readonly string[]): (v: string) => string[] {
     if (items.length === 0 || items.some((s) => s === ""))
       throw new InvalidArgumentError(`must be a comma-separated list of ${choices.join(", ")}`);
     for (const s of items)
-      if (!choices.includes(s)) throw new InvalidArgumentError(`"${s}" is not one of ${choices.join(", ")}`);
+      if (!choices.includes(s))
+        throw new InvalidArgumentError(`has "${s}", which is not one of ${choices.join(", ")}`);
     return [...new Set(items)];
   };
 }

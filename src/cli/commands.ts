@@ -1,5 +1,5 @@
 /** The registry of CLI commands: name, one-line purpose, an example, and how to register it. */
-import type { Command } from "commander";
+import type { CliCommand } from "./command.js";
 import * as demo from "./demo.js";
 import * as formulate from "./formulate.js";
 import * as inspect from "./inspect.js";
@@ -7,13 +7,7 @@ import * as plan from "./plan.js";
 import * as serving from "./serving.js";
 import * as solve from "./solve.js";
 
-export interface CliCommand {
-  name: string;
-  summary: string;
-  example: string;
-  register(program: Command): void;
-}
-
+/** Every command, in `--help` order. */
 export const commands: CliCommand[] = [
   demo.command,
   formulate.command,

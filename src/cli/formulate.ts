@@ -22,7 +22,7 @@ import { checkOutputPaths, readText, writeAtomic } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
 import { choiceOption, intArg, numberArg, positiveInt, positiveNumber, seedArg } from "./args.js";
-import type { CliCommand } from "./commands.js";
+import type { CliCommand } from "./command.js";
 import {
   action,
   emit,

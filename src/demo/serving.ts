@@ -5,6 +5,7 @@ import { escapeHtml, htmlTable } from "../report/html.js";
 import { comparePolicies, loadPreset, servingReportHtml } from "../serving/index.js";
 import type { DemoSection } from "./section.js";
 
+/** The serving demo section: the gsm8k-llama65b preset, every policy against the lower bound. */
 export const servingSection: DemoSection = {
   name: "serving",
   title: "Serving: GSM8K on LLaMA-65B, vLLM-style baselines vs the hybrid method",

@@ -1,11 +1,13 @@
 /** Empirical CDF chart: several series of samples as step curves on one axis. Inline SVG. */
-import { escapeHtml, PALETTE } from "./html.js";
+import { escapeHtml, paletteColor } from "./html.js";
 
+/** One curve of a CDF chart: a legend label and its samples (any order). */
 export interface CdfSeries {
   label: string;
   values: ArrayLike<number>;
 }
 
+/** Axis label, title and size (pixels, default 440×280) of a CDF chart. */
 export interface CdfOptions {
   xLabel: string;
   title?: string;
@@ -15,6 +17,7 @@ export interface CdfOptions {
   clipQuantile?: number;
 }
 
+/** The empirical CDFs of several series as step curves on one chart, as an inline SVG element. */
 export function cdfSvg(series: readonly CdfSeries[], opts: CdfOptions): string {
   const width = opts.width ?? 440;
   const height = opts.height ?? 280;
@@ -23,8 +26,8 @@ export function cdfSvg(series: readonly CdfSeries[], opts: CdfOptions): string {
   const ph = height - m.t - m.b;
   const all = Float64Array.from(series.flatMap((s) => Array.from(s.values))).sort();
   const xmax = all.length
-    ? all[Math.min(all.length - 1, Math.floor((opts.clipQuantile ?? 0.99) * (all.length - 1)))]! ||
-      all[all.length - 1]! ||
+    ? all[Math.min(all.length - 1, Math.floor((opts.clipQuantile ?? 0.99) * (all.length - 1)))] ||
+      all[all.length - 1] ||
       1
     : 1;
   const X = (v: number) => m.l + (Math.min(v, xmax) / xmax) * pw;
@@ -44,12 +47,14 @@ export function cdfSvg(series: readonly CdfSeries[], opts: CdfOptions): string {
   series.forEach((s, i) => {
     const v = Float64Array.from(s.values).sort();
     const n = v.length;
-    if (!n) return;
+    const [lo, hi] = [v.at(0), v.at(-1)];
+    if (lo === undefined || hi === undefined) return;
     const step = Math.max(1, Math.floor(n / 400));
-    const pts: string[] = [`${X(v[0]!).toFixed(1)},${Y(0).toFixed(1)}`];
-    for (let k = 0; k < n; k += step) pts.push(`${X(v[k]!).toFixed(1)},${Y((k + 1) / n).toFixed(1)}`);
-    pts.push(`${X(v[n - 1]!).toFixed(1)},${Y(1).toFixed(1)}`);
-    const c = PALETTE[i % PALETTE.length]!;
+    const pts: string[] = [`${X(lo).toFixed(1)},${Y(0).toFixed(1)}`];
+    for (const [k, x] of v.entries())
+      if (k % step === 0) pts.push(`${X(x).toFixed(1)},${Y((k + 1) / n).toFixed(1)}`);
+    pts.push(`${X(hi).toFixed(1)},${Y(1).toFixed(1)}`);
+    const c = paletteColor(i);
     parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.6" points="${pts.join(" ")}"/>`);
     parts.push(
       `<rect x="${m.l + 8}" y="${m.t + 6 + i * 14}" width="10" height="3" fill="${c}"/><text x="${m.l + 22}" y="${m.t + 10 + i * 14}" font-size="10">${escapeHtml(s.label)}</text>`,

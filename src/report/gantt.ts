@@ -5,11 +5,13 @@
  */
 import { escapeHtml, htmlPage } from "./html.js";
 
+/** One bar of a Gantt row: an action from `start` to `end` (same time unit as the whole chart). */
 export interface GanttBar {
   start: number;
   end: number;
   /** Text inside the bar (e.g. the micro-batch number). */
   label: string;
+  /** The category that gives the bar its colour. */
   category: string;
   /** A second category drawn on the lower half (overlapped chunks). */
   category2?: string;
@@ -17,31 +19,38 @@ export interface GanttBar {
   title?: string;
 }
 
+/** One row of a Gantt chart (a device), with its bars. */
 export interface GanttRow {
   name: string;
   bars: GanttBar[];
 }
 
+/** A step curve under a Gantt chart: [time, value] points, each value held until the next point. */
 export interface GanttCurve {
   name: string;
   points: [number, number][];
 }
 
+/** What a Gantt chart shows: rows of bars, the categories (colour, legend label), optional curves below. */
 export interface GanttOptions {
   rows: GanttRow[];
   categories: { name: string; color: string; label: string }[];
   /** Time span shown (default: the last bar end). */
   end?: number;
+  /** Step curves drawn in a panel under the chart (e.g. live memory per device). */
   curves?: GanttCurve[];
+  /** The curve panel's axis label and heading. */
   curveLabel?: string;
   /** Horizontal line on the curve panel (e.g. a memory limit). */
   curveLimit?: number;
+  /** Width in pixels (default 1180). */
   width?: number;
 }
 
 const ROW_H = 26;
 const LEFT = 78;
 
+/** The Gantt chart as an inline SVG element: one row per device, idle time hatched, a time axis. */
 export function ganttSvg(o: GanttOptions): string {
   const width = o.width ?? 1180;
   const end = o.end ?? Math.max(1e-9, ...o.rows.flatMap((r) => r.bars.map((b) => b.end)));
@@ -89,6 +98,7 @@ export function ganttSvg(o: GanttOptions): string {
   return `<svg class="gantt" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}">${parts.join("")}</svg>`;
 }
 
+/** The curve panel as an inline SVG element on the chart's time axis; "" when there are no curves. */
 export function curvesSvg(o: GanttOptions): string {
   if (!o.curves || o.curves.length === 0) return "";
   const width = o.width ?? 1180;
@@ -126,12 +136,14 @@ export function curvesSvg(o: GanttOptions): string {
   return `<svg class="curves" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H}" viewBox="0 0 ${width} ${H}">${parts.join("")}</svg>`;
 }
 
+/** The legend of a Gantt chart's categories (plus idle) as HTML. */
 export function legendHtml(o: GanttOptions): string {
   return `<div class="legend">${o.categories
     .map((c) => `<span><i style="background:${c.color}"></i>${escapeHtml(c.label)}</span>`)
     .join("")}<span><i class="idle-swatch"></i>idle (bubble)</span></div>`;
 }
 
+/** The CSS the legend and charts need (`ganttPage` includes it). */
 export const GANTT_CSS = `.legend{display:flex;gap:14px;margin:6px 0 4px;font-size:12px}.legend i{display:inline-block;width:14px;height:12px;margin-right:4px;vertical-align:-1px;border-radius:2px}.legend .idle-swatch{background:repeating-linear-gradient(45deg,#fafafa 0 3px,#d9d9d9 3px 5px)}svg.gantt,svg.curves{display:block;max-width:100%;height:auto}`;
 
 /** A whole page: title, summary HTML, legend, chart, curves. */

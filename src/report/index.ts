@@ -1,4 +1,18 @@
-export * from "./cdf.js";
-export * from "./gantt.js";
-export * from "./html.js";
-export * from "./timeline.js";
+/**
+ * Self-contained HTML pages and SVG pictures for the commands' reports. Internal: the library's
+ * users get HTML from the capabilities (e.g. `scheduleHtml`, `servingReportHtml`), not from here.
+ */
+export { type CdfOptions, type CdfSeries, cdfSvg } from "./cdf.js";
+export {
+  curvesSvg,
+  GANTT_CSS,
+  type GanttBar,
+  type GanttCurve,
+  type GanttOptions,
+  type GanttRow,
+  ganttPage,
+  ganttSvg,
+  legendHtml,
+} from "./gantt.js";
+export { escapeHtml, htmlPage, htmlTable, PALETTE, type PageOptions, paletteColor } from "./html.js";
+export { binIntervals, type TimelineOptions, type TimelineRow, timelineSvg } from "./timeline.js";

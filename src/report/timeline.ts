@@ -2,14 +2,16 @@
  * Utilization timeline: one row per resource (e.g. a serving client), time on the x axis, each
  * bin shaded by its utilization in [0, 1]. Self-contained inline SVG.
  */
-import { escapeHtml, PALETTE } from "./html.js";
+import { escapeHtml, paletteColor } from "./html.js";
 
+/** One row of a utilization timeline: a resource and its utilization per time bin. */
 export interface TimelineRow {
   label: string;
   /** Utilization per equal-width time bin, each in [0, 1]. */
   bins: ArrayLike<number>;
 }
 
+/** Time span, size (pixels, default 900 wide, 18 per row), colour and title of a timeline. */
 export interface TimelineOptions {
   /** Seconds covered by all bins. */
   seconds: number;
@@ -44,6 +46,7 @@ export function binIntervals(
   return bins;
 }
 
+/** Utilization timelines as an inline SVG element: one row per resource, each bin shaded by its utilization. */
 export function timelineSvg(rows: readonly TimelineRow[], opts: TimelineOptions): string {
   const width = opts.width ?? 900;
   const rh = opts.rowHeight ?? 18;
@@ -51,7 +54,7 @@ export function timelineSvg(rows: readonly TimelineRow[], opts: TimelineOptions)
   const plotW = width - left - 20;
   const top = opts.title ? 24 : 8;
   const height = top + rows.length * (rh + 4) + 30;
-  const color = opts.color ?? PALETTE[0]!;
+  const color = opts.color ?? paletteColor(0);
   const parts: string[] = [];
   if (opts.title) parts.push(`<text x="${left}" y="16" font-size="13">${escapeHtml(opts.title)}</text>`);
   rows.forEach((row, r) => {
@@ -60,10 +63,10 @@ export function timelineSvg(rows: readonly TimelineRow[], opts: TimelineOptions)
       `<text x="${left - 6}" y="${y + rh * 0.7}" font-size="11" text-anchor="end">${escapeHtml(row.label)}</text>`,
     );
     parts.push(`<rect x="${left}" y="${y}" width="${plotW}" height="${rh}" fill="#f3f3f3"/>`);
-    const n = row.bins.length;
-    const bw = plotW / Math.max(1, n);
-    for (let i = 0; i < n; i++) {
-      const u = Math.max(0, Math.min(1, row.bins[i]!));
+    const bins = Array.from(row.bins);
+    const bw = plotW / Math.max(1, bins.length);
+    for (const [i, b] of bins.entries()) {
+      const u = Math.max(0, Math.min(1, b));
       if (u <= 0) continue;
       parts.push(
         `<rect x="${(left + i * bw).toFixed(2)}" y="${y}" width="${(bw + 0.3).toFixed(2)}" height="${rh}" fill="${color}" fill-opacity="${u.toFixed(3)}"><title>${(100 * u).toFixed(1)}%</title></rect>`,

@@ -7,23 +7,29 @@ import type { OnProgress } from "../util/progress.js";
 import { type GapBreakdown, gapBreakdown } from "./breakdown.js";
 import { type RunMetrics, runMetrics } from "./metrics.js";
 import { type LowerBound, lowerBound, lowerBoundWithPacking } from "./offline/bounds.js";
-import { createPolicy, policyNames } from "./policies/registry.js";
+import { checkPolicyParams, type PolicyParams } from "./params.js";
+import { createPolicy, policyNames, policies as registry } from "./policies/registry.js";
 import type { PolicyPlanInfo } from "./policies/types.js";
 import type { Profile } from "./profile/schema.js";
 import { type SimRun, simulate } from "./sim/simulate.js";
 import type { Trace } from "./trace/types.js";
 
+/** Options of `comparePolicies`. */
 export interface CompareOptions {
   clients: number;
+  /** Policies to simulate, in order; default every registered policy. */
   policies?: string[];
-  policyParams?: Record<string, Record<string, unknown>>;
+  /** Parameters by policy name. */
+  policyParams?: PolicyParams;
   /** Solve the packing MIP for the bound (offline batches only); default true. */
   packingBound?: boolean;
+  /** Seconds for the bound's packing MIP (default 10). */
   packingTimeLimit?: number;
   signal?: AbortSignal;
   onProgress?: OnProgress;
 }
 
+/** One policy's outcome in a comparison. */
 export interface PolicyResult {
   name: string;
   metrics: RunMetrics;
@@ -32,6 +38,7 @@ export interface PolicyResult {
   breakdown: GapBreakdown;
 }
 
+/** Every policy on one workload, with the lower bound and the runs (for files and reports). */
 export interface CompareResult {
   trace: string;
   requests: number;
@@ -42,16 +49,21 @@ export interface CompareResult {
   runs: SimRun[];
 }
 
+/** Whether every request arrives at the same time (an offline batch). */
 export function isOfflineBatch(t: Trace): boolean {
-  return t.requests.length > 0 && t.requests.every((r) => r.arrival === t.requests[0]!.arrival);
+  const a = t.requests[0]?.arrival;
+  return a !== undefined && t.requests.every((r) => r.arrival === a);
 }
 
+/** Simulates each policy on the trace and reports its metrics against the lower bound. */
 export async function comparePolicies(
   trace: Trace,
   profile: Profile,
   opts: CompareOptions,
 ): Promise<CompareResult> {
   const names = opts.policies ?? policyNames();
+  for (const name of names) registry.get(name);
+  checkPolicyParams(opts.policyParams ?? {});
   const lb =
     opts.packingBound !== false && isOfflineBatch(trace)
       ? await lowerBoundWithPacking(trace, profile, opts.clients, {

@@ -7,8 +7,39 @@
  *   latency_i = finish − arrival;  throughput = Σ o_i / T (and Σ(p_i + o_i) / T)
  *   gap to lower bound = (T − LB)/LB
  */
-import type { SimRun } from "./sim/simulate.js";
+import type { RequestOutcome, SimRun } from "./sim/simulate.js";
 
+/** Per-request times in seconds (the one place they are computed). */
+export interface RequestTimes {
+  /** Time to first token: first token − arrival. */
+  ttft: number;
+  /** Time per output token after the first: (finish − first token)/(o − 1); null for o = 1. */
+  tpot: number | null;
+  /** End-to-end latency: finish − arrival. */
+  latency: number;
+}
+
+/** TTFT, TPOT and latency of a served request; null when it was rejected or did not finish. */
+export function requestTimes(r: RequestOutcome): RequestTimes | null {
+  if (r.rejected || r.finishTime < 0) return null;
+  return {
+    ttft: r.firstTokenTime - r.arrival,
+    tpot: r.outputTokens > 1 ? (r.finishTime - r.firstTokenTime) / (r.outputTokens - 1) : null,
+    latency: r.finishTime - r.arrival,
+  };
+}
+
+/** The served requests' times, in request order. */
+export function servedTimes(run: SimRun): RequestTimes[] {
+  const out: RequestTimes[] = [];
+  for (const r of run.requests) {
+    const t = requestTimes(r);
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+/** Mean, percentiles (nearest rank) and maximum of a sample. */
 export interface Percentiles {
   mean: number;
   p50: number;
@@ -17,6 +48,7 @@ export interface Percentiles {
   max: number;
 }
 
+/** The metrics of one run (formulas in the header). */
 export interface RunMetrics {
   name: string;
   status: SimRun["status"];
@@ -44,9 +76,10 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   if (n === 0) return 0;
   const k = Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
-  return sorted[k]!;
+  return sorted[k] ?? 0;
 }
 
+/** Mean, p50, p90, p99 and max of `values` (zeros for an empty sample). */
 export function summarize(values: number[]): Percentiles {
   const a = Float64Array.from(values).sort();
   const mean = a.length ? a.reduce((s, v) => s + v, 0) / a.length : 0;
@@ -55,12 +88,14 @@ export function summarize(values: number[]): Percentiles {
     p50: percentile(a, 0.5),
     p90: percentile(a, 0.9),
     p99: percentile(a, 0.99),
-    max: a.length ? a[a.length - 1]! : 0,
+    max: a.at(-1) ?? 0,
   };
 }
 
+/** The metrics of a run; the gap to the bound when `lowerBoundSeconds` is given. */
 export function runMetrics(run: SimRun, lowerBoundSeconds: number | null = null): RunMetrics {
   const done = run.requests.filter((r) => !r.rejected && r.finishTime >= 0);
+  const times = servedTimes(run);
   const first = run.requests.length ? Math.min(...run.requests.map((r) => r.arrival)) : 0;
   const T = Math.max(0, run.makespan - first);
   const J = run.clients.length;
@@ -73,7 +108,7 @@ export function runMetrics(run: SimRun, lowerBoundSeconds: number | null = null)
     preemptions += c.preemptions;
     const L = c.log;
     for (let k = 0; k < L.start.length; k++)
-      slots += (L.prefills[k]! + L.decodes[k]!) * (L.end[k]! - L.start[k]!);
+      slots += (L.prefills[k]! + L.decodes[k]!) * (L.end[k]! - L.start[k]!); // k < every log array's length
   }
   let out = 0;
   let tot = 0;
@@ -90,13 +125,9 @@ export function runMetrics(run: SimRun, lowerBoundSeconds: number | null = null)
     makespanSeconds: T,
     busyUtilization: T > 0 ? busy / (J * T) : 0,
     slotUtilization: T > 0 ? slots / (J * B * T) : 0,
-    ttftSeconds: summarize(done.map((r) => r.firstTokenTime - r.arrival)),
-    tpotSeconds: summarize(
-      done
-        .filter((r) => r.outputTokens > 1)
-        .map((r) => (r.finishTime - r.firstTokenTime) / (r.outputTokens - 1)),
-    ),
-    latencySeconds: summarize(done.map((r) => r.finishTime - r.arrival)),
+    ttftSeconds: summarize(times.map((t) => t.ttft)),
+    tpotSeconds: summarize(times.flatMap((t) => (t.tpot === null ? [] : [t.tpot]))),
+    latencySeconds: summarize(times.map((t) => t.latency)),
     outputTokensPerSecond: T > 0 ? out / T : 0,
     totalTokensPerSecond: T > 0 ? tot / T : 0,
     preemptions,

@@ -7,25 +7,31 @@ import { throwIfAborted } from "../errors/index.js";
 import type { OnProgress } from "../util/progress.js";
 import { runMetrics } from "./metrics.js";
 import { lowerBound } from "./offline/bounds.js";
-import { createPolicy } from "./policies/registry.js";
+import { checkPolicyParams, type PolicyParams } from "./params.js";
+import { createPolicy, policies } from "./policies/registry.js";
 import type { Profile } from "./profile/schema.js";
 import { simulate } from "./sim/simulate.js";
 import { subsetTrace } from "./trace/synthetic.js";
 import type { Trace } from "./trace/types.js";
 
+/** Options of `runStudy`. */
 export interface StudyOptions {
   cases: number;
   clients: number;
   /** Requests per case; default: uniform in [n/4, n] of the trace (drawn per case). */
   requestsPerCase?: number;
+  /** Seed of the first case; case k uses seed + k (default 1). */
   seed?: number;
+  /** Default "vllm-v0". */
   baseline?: string;
+  /** Default "hybrid" (with LPT packing unless its parameters say otherwise). */
   candidate?: string;
-  policyParams?: Record<string, Record<string, unknown>>;
+  policyParams?: PolicyParams;
   signal?: AbortSignal;
   onProgress?: OnProgress;
 }
 
+/** One random case: its subset and both policies' numbers. */
 export interface StudyCase {
   seed: number;
   requests: number;
@@ -38,12 +44,14 @@ export interface StudyCase {
   lowerBoundSeconds: number;
 }
 
+/** Mean, minimum and maximum over the cases. */
 export interface Stat {
   mean: number;
   min: number;
   max: number;
 }
 
+/** The study: every case and the summaries. */
 export interface StudyResult {
   trace: string;
   cases: StudyCase[];
@@ -61,9 +69,18 @@ const stat = (v: number[]): Stat => ({
   max: Math.max(...v),
 });
 
+/** Runs the study: `opts.cases` random subsets of `trace`, baseline against candidate. */
 export async function runStudy(trace: Trace, profile: Profile, opts: StudyOptions): Promise<StudyResult> {
   const baseline = opts.baseline ?? "vllm-v0";
   const candidate = opts.candidate ?? "hybrid";
+  const params = opts.policyParams ?? {};
+  checkPolicyParams(params);
+  // The study packs by LPT (a hundred MIPs would dominate the run) unless told otherwise.
+  const lpt = "packing" in policies.get(candidate).params.shape ? { packing: "lpt" } : {};
+  const baselineParams = params[baseline] ?? {};
+  const candidateParams = { ...lpt, ...(params[candidate] ?? {}) };
+  createPolicy(baseline, baselineParams);
+  createPolicy(candidate, candidateParams);
   const seed0 = opts.seed ?? 1;
   const n = trace.requests.length;
   const cases: StudyCase[] = [];
@@ -74,20 +91,13 @@ export async function runStudy(trace: Trace, profile: Profile, opts: StudyOption
       opts.requestsPerCase ??
       Math.max(1, Math.floor(n / 4) + ((seed * 2654435761) % (n - Math.floor(n / 4) + 1)));
     const sub = subsetTrace(trace, Math.min(n, size), seed);
-    sub.requests.forEach((r, i) => (r.id = i));
     const lb = lowerBound(sub, profile, opts.clients).seconds;
-    const params = opts.policyParams ?? {};
     const b = runMetrics(
-      await simulate(sub, profile, createPolicy(baseline, params[baseline] ?? {}), { clients: opts.clients }),
+      await simulate(sub, profile, createPolicy(baseline, baselineParams), { clients: opts.clients }),
       lb,
     );
     const c = runMetrics(
-      await simulate(
-        sub,
-        profile,
-        createPolicy(candidate, { packing: "lpt", ...(params[candidate] ?? {}) }),
-        { clients: opts.clients },
-      ),
+      await simulate(sub, profile, createPolicy(candidate, candidateParams), { clients: opts.clients }),
       lb,
     );
     cases.push({

@@ -156,7 +156,7 @@ describe("frugal formulate solve", () => {
       "--prm",
       "oracle",
     ]);
-    expect(prm.code).toBe(1);
+    expect(prm.code).toBe(2);
     expect(prm.stderr).toBe(
       'frugal: error: --prm: unknown scorer "oracle"; use one of llm-judge, classifier, solver\n',
     );

@@ -8,6 +8,7 @@
  */
 import { AbortedError, throwIfAborted } from "../../errors/index.js";
 import type { SolveStatus } from "../../mip/index.js";
+import { csvRow } from "../../util/csv.js";
 import type { OnProgress } from "../../util/progress.js";
 import { frugalVersion } from "../../util/version.js";
 import { prepareSearch, runSearch, type SearchOptions } from "../search/run.js";
@@ -252,37 +253,33 @@ const CSV_HEADER = [
   "error",
 ];
 
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** The per-problem CSV (one row per problem, a header first). */
 export function evalCsv(r: EvalResult): string {
-  const lines = [CSV_HEADER.join(",")];
+  const cell = (v: string | number | boolean | null) =>
+    v === null ? "" : typeof v === "number" ? v : String(v);
+  const lines = [csvRow(CSV_HEADER)];
   for (const x of r.rows)
     lines.push(
-      [
-        x.id,
-        x.status,
-        x.reference,
-        x.predicted,
-        x.solveStatus,
-        x.anyLeafCorrect,
-        x.calls.policy,
-        x.calls.repair,
-        x.calls.prm,
-        x.calls.preference,
-        x.tokens.prompt,
-        x.tokens.completion,
-        x.httpRequests,
-        x.cacheHits,
-        x.seconds.toFixed(3),
-        x.error,
-      ]
-        .map(csvCell)
-        .join(","),
+      csvRow(
+        [
+          x.id,
+          x.status,
+          x.reference,
+          x.predicted,
+          x.solveStatus,
+          x.anyLeafCorrect,
+          x.calls.policy,
+          x.calls.repair,
+          x.calls.prm,
+          x.calls.preference,
+          x.tokens.prompt,
+          x.tokens.completion,
+          x.httpRequests,
+          x.cacheHits,
+          x.seconds.toFixed(3),
+          x.error,
+        ].map(cell),
+      ),
     );
   return `${lines.join("\n")}\n`;
 }

@@ -14,6 +14,7 @@ import type { Trace } from "../trace/types.js";
 import { packMakespan, simplePackingBound } from "./packing.js";
 import { requestBoundWork, requestChain } from "./work.js";
 
+/** A lower bound on the makespan of any policy, with its terms. */
 export interface LowerBound {
   seconds: number;
   workSeconds: number;
@@ -22,13 +23,17 @@ export interface LowerBound {
   packingSeconds: number | null;
   /** Which term is the maximum. */
   binding: "work" | "chain" | "packing";
+  /** The solver and its version when the packing MIP ran, else null. */
+  solver: string | null;
 }
 
+/** LB = max(work, chain, packing bound when given), in seconds from the trace's start. */
 export function lowerBound(
   trace: Trace,
   profile: Profile,
   clients: number,
   packingBound: number | null = null,
+  solver: string | null = null,
 ): LowerBound {
   const w = trace.requests.map((r) => requestBoundWork(r, profile));
   const work = w.reduce((s, v) => s + v, 0) / clients;
@@ -37,7 +42,7 @@ export function lowerBound(
   const pack = packingBound ?? null;
   const seconds = Math.max(work, chain, pack ?? 0);
   const binding = seconds === work ? "work" : seconds === chain ? "chain" : "packing";
-  return { seconds, workSeconds: work, chainSeconds: chain, packingSeconds: pack, binding };
+  return { seconds, workSeconds: work, chainSeconds: chain, packingSeconds: pack, binding, solver };
 }
 
 /** The bound including the packing MIP's dual bound (solves the MIP; for offline batches). */
@@ -48,6 +53,7 @@ export async function lowerBoundWithPacking(
   opts: { timeLimit?: number; signal?: AbortSignal } = {},
 ): Promise<LowerBound> {
   const w = trace.requests.map((r) => requestBoundWork(r, profile));
-  const pack = clients > 1 ? (await packMakespan(w, clients, opts)).bound : simplePackingBound(w, 1);
-  return lowerBound(trace, profile, clients, pack);
+  if (clients <= 1) return lowerBound(trace, profile, clients, simplePackingBound(w, 1));
+  const pack = await packMakespan(w, clients, opts);
+  return lowerBound(trace, profile, clients, pack.bound, pack.solver);
 }

@@ -4,6 +4,7 @@
  */
 import type { SimRun } from "../sim/simulate.js";
 
+/** The runs as Chrome-trace JSON text. */
 export function chromeTrace(runs: readonly SimRun[]): string {
   const ev: unknown[] = [];
   runs.forEach((run, pid) => {
@@ -11,18 +12,19 @@ export function chromeTrace(runs: readonly SimRun[]): string {
     for (const c of run.clients) {
       ev.push({ name: "thread_name", ph: "M", pid, tid: c.index, args: { name: `client ${c.index}` } });
       const L = c.log;
-      for (let k = 0; k < L.start.length; k++) {
-        const p = L.prefills[k]!;
-        const d = L.decodes[k]!;
+      for (const [k, start] of L.start.entries()) {
+        const p = L.prefills[k] ?? 0;
+        const d = L.decodes[k] ?? 0;
+        const end = L.end[k] ?? start;
         ev.push({
           name: p && d ? "mixed" : p ? "prefill" : "decode",
           cat: "iteration",
           ph: "X",
           pid,
           tid: c.index,
-          ts: Math.round(L.start[k]! * 1e6 * 1000) / 1000,
-          dur: Math.round((L.end[k]! - L.start[k]!) * 1e6 * 1000) / 1000,
-          args: { prefills: p, decodes: d, tokens: L.tokens[k]! },
+          ts: Math.round(start * 1e6 * 1000) / 1000,
+          dur: Math.round((end - start) * 1e6 * 1000) / 1000,
+          args: { prefills: p, decodes: d, tokens: L.tokens[k] ?? 0 },
         });
       }
     }

@@ -1,6 +1,7 @@
 /** The policy comparison as rows, shared by the terminal table and the HTML report. */
 import type { CompareResult } from "../compare.js";
 
+/** Columns of the policy comparison table. */
 export const POLICY_COLUMNS = [
   "policy",
   "makespan s",
@@ -15,6 +16,7 @@ export const POLICY_COLUMNS = [
   "rejected",
 ];
 
+/** One row per policy, in `POLICY_COLUMNS` order (utilizations and gaps in percent). */
 export function policyRows(r: CompareResult): (string | number | null)[][] {
   return r.policies.map((p) => {
     const m = p.metrics;
@@ -48,6 +50,7 @@ export const BREAKDOWN_COLUMNS = [
   "idle s",
 ];
 
+/** One row per policy, in `BREAKDOWN_COLUMNS` order (seconds). */
 export function breakdownRows(r: CompareResult): (string | number | null)[][] {
   return r.policies.map((p) => {
     const b = p.breakdown;

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 
+/** The per-iteration time model: prefill and decode coefficients (seconds). */
 export const TimeModelSchema = z.object({
   prefill: z.object({
     alpha: z.number().nonnegative(),
@@ -21,8 +22,10 @@ export const TimeModelSchema = z.object({
     delta: z.number().nonnegative().default(0),
   }),
 });
+/** A validated time model. */
 export type TimeModel = z.output<typeof TimeModelSchema>;
 
+/** A client's limits: batch size, KV cache, token budget, watermark. */
 export const ClientSpecSchema = z.object({
   /** vLLM `max_num_seqs`: requests in a batch. */
   maxBatchSize: z.number().int().positive(),
@@ -37,8 +40,10 @@ export const ClientSpecSchema = z.object({
   /** GPUs per client (documentation and reports only). */
   gpus: z.number().int().positive().default(1),
 });
+/** Validated client limits. */
 export type ClientSpec = z.output<typeof ClientSpecSchema>;
 
+/** A profile file (JSON or YAML): name, provenance, time model and client limits. */
 export const ProfileSchema = z.object({
   name: z.string().min(1),
   description: z.string().default(""),
@@ -49,5 +54,7 @@ export const ProfileSchema = z.object({
   /** Free-form facts (hardware, derivation, calibration) kept with the profile. */
   notes: z.record(z.string(), z.unknown()).optional(),
 });
+/** A validated profile. */
 export type Profile = z.output<typeof ProfileSchema>;
+/** A profile as written (defaults not yet filled in). */
 export type ProfileInput = z.input<typeof ProfileSchema>;

@@ -14,7 +14,9 @@ import type { Trace } from "../trace/types.js";
 import { EventHeap } from "./heap.js";
 import { Client, Seq } from "./state.js";
 
+/** Options of `simulate`. */
 export interface SimulateOptions {
+  /** Number of clients (model replicas), ≥ 1. */
   clients: number;
   signal?: AbortSignal;
   onProgress?: OnProgress;
@@ -22,33 +24,42 @@ export interface SimulateOptions {
   maxIdleIterations?: number;
 }
 
+/** What happened to one request in a run (times in seconds from the trace's start). */
 export interface RequestOutcome {
   id: number;
+  /** Client it was routed to. */
   client: number;
   arrival: number;
   promptTokens: number;
   outputTokens: number;
   /** -1 when rejected. */
   firstTokenTime: number;
+  /** -1 when rejected. */
   finishTime: number;
   preemptions: number;
   rejected: boolean;
 }
 
+/** One simulated run of one policy: the clients (with their iteration logs) and every request's outcome. */
 export interface SimRun {
   policy: string;
   trace: string;
   clients: Client[];
   requests: RequestOutcome[];
   rejected: number;
+  /** Events processed (arrivals, iteration starts and ends). */
   events: number;
   iterations: number;
+  /** Time of the last iteration's end (seconds from the trace's start). */
   makespan: number;
   wallSeconds: number;
+  /** What the policy planned before the run, if anything. */
   plan?: PolicyPlanInfo;
+  /** "stalled" when the safety net stopped a run that made no progress. */
   status: "completed" | "stalled";
 }
 
+/** Simulates `policy` serving `trace` on `opts.clients` clients of `profile` (see the header). */
 export async function simulate(
   trace: Trace,
   profile: Profile,
@@ -62,7 +73,7 @@ export async function simulate(
       hint: "use a positive integer",
     });
   const t0 = performance.now();
-  const seqs = trace.requests.map((r) => new Seq(r));
+  const seqs = trace.requests.map((r, k) => new Seq(r, k));
   const clients = Array.from(
     { length: opts.clients },
     (_, j) => new Client(j, profile.client, profile.timeModel),
@@ -75,10 +86,9 @@ export async function simulate(
     : undefined;
 
   const heap = new EventHeap();
-  const inFlight: (Seq[] | null)[] = clients.map(() => null);
+  const inFlight: Seq[][] = clients.map(() => []);
   const tokensOf: number[][] = clients.map(() => []);
   const kicked = clients.map(() => false);
-  let nextArrival = 0;
   let events = 0;
   let iterations = 0;
   let rejected = 0;
@@ -88,13 +98,14 @@ export async function simulate(
   const maxIdle = opts.maxIdleIterations ?? 1_000_000;
   const total = seqs.length;
 
-  const kick = (j: number, now: number) => {
-    if (!kicked[j] && !clients[j]!.busy) {
-      kicked[j] = true;
-      heap.push({ time: now, rank: 2, kind: "kick", target: j });
+  const kick = (c: Client, now: number) => {
+    if (!kicked[c.index] && !c.busy) {
+      kicked[c.index] = true;
+      heap.push({ time: now, rank: 2, kind: "kick", target: c.index });
     }
   };
-  if (seqs.length > 0) heap.push({ time: seqs[0]!.req.arrival, rank: 1, kind: "arrival", target: 0 });
+  const first = seqs[0];
+  if (first) heap.push({ time: first.req.arrival, rank: 1, kind: "arrival", target: 0 });
 
   let now = 0;
   for (let ev = heap.pop(); ev; ev = heap.pop()) {
@@ -105,12 +116,17 @@ export async function simulate(
       opts.onProgress?.({ label: `simulating ${policy.name}`, done: finished + rejected, total });
     }
     if (ev.kind === "arrival") {
-      const s = seqs[ev.target]!;
-      nextArrival = ev.target + 1;
-      if (nextArrival < seqs.length)
-        heap.push({ time: seqs[nextArrival]!.req.arrival, rank: 1, kind: "arrival", target: nextArrival });
+      const s = seqs[ev.target] as Seq; // arrival events are pushed for indices < seqs.length only
+      const next = seqs[ev.target + 1];
+      if (next) heap.push({ time: next.req.arrival, rank: 1, kind: "arrival", target: ev.target + 1 });
       const j = policy.route(s, clients);
-      const c = clients[j]!;
+      const c = clients[j];
+      if (!c)
+        throw new MisuseError({
+          where: `policy ${policy.name}`,
+          what: `routed request ${s.req.id} to client ${j} of ${clients.length}`,
+          hint: "a policy's route must return a client index 0..clients−1",
+        });
       s.client = j;
       if (!policy.admissible(s, c)) {
         s.state = "rejected";
@@ -118,14 +134,12 @@ export async function simulate(
         continue;
       }
       s.state = "waiting";
-      c.outstanding++;
-      c.outstandingWork += s.work;
       policy.enqueue(c, s);
-      kick(j, now);
+      kick(c, now);
     } else if (ev.kind === "kick") {
       const j = ev.target;
       kicked[j] = false;
-      const c = clients[j]!;
+      const c = clients[j] as Client; // kick and iterEnd events carry a client index
       if (c.busy) continue;
       const batch = policy.step(c, now);
       if (!batch || batch.items.length === 0) continue;
@@ -136,7 +150,15 @@ export async function simulate(
       let nPre = 0;
       const members: Seq[] = [];
       const toks: number[] = [];
-      for (const { seq, tokens } of batch.items) {
+      for (const item of batch.items) {
+        const seq = seqs[item.seq.index];
+        if (seq !== item.seq)
+          throw new MisuseError({
+            where: `policy ${policy.name}`,
+            what: "scheduled a sequence that is not part of this run",
+            hint: "a policy's step must return sequences it was given",
+          });
+        const tokens = item.tokens;
         // A decode step: one token with the whole prompt already cached (a one-token prompt chunk is prefill).
         if (tokens === 1 && seq.computed >= seq.req.promptTokens) {
           nDec++;
@@ -168,14 +190,14 @@ export async function simulate(
       heap.push({ time: now + dt, rank: 0, kind: "iterEnd", target: j });
     } else {
       const j = ev.target;
-      const c = clients[j]!;
-      const members = inFlight[j]!;
-      const toks = tokensOf[j]!;
+      const c = clients[j] as Client;
+      const members = inFlight[j] ?? [];
+      const toks = tokensOf[j] ?? [];
       let progressed = false;
-      for (let k = 0; k < members.length; k++) {
-        const s = members[k]!;
+      for (const [k, s] of members.entries()) {
         if (s.state !== "running") continue; // preempted after being scheduled (cannot happen mid-iteration, kept for safety)
-        s.computed += toks[k]!;
+        const n = toks[k] ?? 0;
+        s.computed += n;
         if (s.computed >= s.len) {
           s.generated++;
           progressed = true;
@@ -184,21 +206,20 @@ export async function simulate(
             s.state = "done";
             s.finishTime = now;
             c.release(s);
-            c.outstanding--;
-            c.outstandingWork -= s.work;
+            policy.finished?.(c, s);
             finished++;
           }
-        } else if (toks[k]! > 0) progressed = true;
+        } else if (n > 0) progressed = true;
       }
       if (c.running.some((s) => s.state === "done")) c.running = c.running.filter((s) => s.state !== "done");
-      inFlight[j] = null;
+      inFlight[j] = [];
       c.busy = false;
       idleIters = progressed ? 0 : idleIters + 1;
       if (idleIters > maxIdle) {
         status = "stalled";
         break;
       }
-      kick(j, now);
+      kick(c, now);
     }
   }
   const requests: RequestOutcome[] = seqs.map((s) => ({
@@ -215,8 +236,7 @@ export async function simulate(
   if (finished + rejected < total && status === "completed") status = "stalled";
   opts.onProgress?.({ label: `simulating ${policy.name}`, done: finished + rejected, total });
   let makespan = 0;
-  for (const c of clients)
-    if (c.log.end.length) makespan = Math.max(makespan, c.log.end[c.log.end.length - 1]!);
+  for (const c of clients) makespan = Math.max(makespan, c.log.end.at(-1) ?? 0);
   return {
     policy: policy.name,
     trace: trace.name,

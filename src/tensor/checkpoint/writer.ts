@@ -21,20 +21,26 @@ import {
 } from "../safetensors/writer.js";
 import layout from "./layout.json" with { type: "json" };
 
+/** One planned shard: its file name, the tensors it holds (in order) and their bytes of data. */
 export interface ShardPlan {
   file: string;
   tensors: string[];
   bytes: number;
 }
 
+/** How a checkpoint will be written: its shards, whether an index file is needed, and the bytes of tensor data. */
 export interface CheckpointPlan {
   shards: ShardPlan[];
+  /** More than one shard: an index file lists them. */
   sharded: boolean;
+  /** Tensor data in bytes (without headers), the index's `metadata.total_size`. */
   totalBytes: number;
 }
 
+/** The default shard size limit: 5 GiB of tensor data, as transformers uses. */
 export const DEFAULT_MAX_SHARD_BYTES = 5 * 1024 ** 3;
 
+/** The file name of shard `i` (1-based) of `n`: `model-00001-of-00003.safetensors`. */
 export function shardFileName(i: number, n: number): string {
   const pad = (x: number) => String(x).padStart(layout.shardDigits, "0");
   return layout.shardPattern.replace("{i}", pad(i)).replace("{n}", pad(n));
@@ -77,6 +83,7 @@ export function planShards(
   };
 }
 
+/** Options of `writeCheckpoint`: sharding, companion files, metadata, overwrite, cancel, progress. */
 export interface WriteCheckpointOptions extends WriteOptions {
   /** Shard size limit in bytes of tensor data (default 5 GiB, as transformers). */
   maxShardBytes?: number;
@@ -88,16 +95,27 @@ export interface WriteCheckpointOptions extends WriteOptions {
   extraFiles?: Record<string, string | Uint8Array>;
   /** safetensors `__metadata__` for every shard (default {format: "pt"}, which transformers expects). */
   metadata?: Record<string, string>;
+  /** Cancels between tensors; no folder is left at the output. */
   signal?: AbortSignal;
+  /** Called after each tensor is written. */
   onProgress?: OnProgress;
 }
 
+/** What `writeCheckpoint` wrote. */
 export interface WrittenCheckpoint {
+  /** The output folder. */
   dir: string;
+  /** The shard plan it executed. */
   plan: CheckpointPlan;
+  /** Companion files copied from `copyFrom`. */
   copied: string[];
 }
 
+/**
+ * Writes a Hugging Face checkpoint folder: the shards of `planShards`, the index when sharded,
+ * config.json, companion files and extra files, built in a temporary sibling folder and renamed to
+ * `out` only when complete.
+ */
 export async function writeCheckpoint(
   out: string,
   tensors: readonly TensorSource[],

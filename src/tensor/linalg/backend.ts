@@ -5,6 +5,7 @@
  */
 import type { Matrix } from "./matrix.js";
 
+/** A thin SVD A = U diag(S) Vt (or its leading k triplets). */
 export interface SvdResult {
   /** m×k, orthonormal columns (k = min(m, n), or the requested rank). */
   U: Matrix;
@@ -14,6 +15,7 @@ export interface SvdResult {
   Vt: Matrix;
 }
 
+/** A thin QR factorization A = Q R. */
 export interface QrResult {
   /** m×k with orthonormal columns, k = min(m, n). */
   Q: Matrix;
@@ -21,9 +23,12 @@ export interface QrResult {
   R: Matrix;
 }
 
+/** The linear-algebra backends: `native` (OpenBLAS/LAPACK addon) and `ts` (pure TypeScript). */
 export type BackendName = "native" | "ts";
 
+/** A linear-algebra backend: gemm, thin QR and thin SVD on row-major Float32 matrices, synchronous. */
 export interface LinalgBackend {
+  /** Which backend this is. */
   readonly name: BackendName;
   /** C ← alpha·op(A)·op(B) + beta·C (C allocated when not given; beta ignored then). Returns C. */
   gemm(

@@ -18,6 +18,7 @@ import type { Matrix } from "./matrix.js";
 import { gemmShape } from "./shapes.js";
 import { tsBackend } from "./ts/index.js";
 
+/** The functions of the OpenBLAS/LAPACK Node-API addon (native/frugal_blas.c); matrices are row-major Float32. */
 export interface NativeAddon {
   sgemm(
     transA: boolean,
@@ -41,13 +42,18 @@ export interface NativeAddon {
   config(): string;
 }
 
+/** Whether the native addon loaded and, if so, from where, with which OpenBLAS build and core type. */
 export interface NativeStatus {
   available: boolean;
   /** Why the addon is not available (when it is not). */
   reason?: string;
+  /** The addon file. */
   path?: string;
+  /** OpenBLAS's build configuration (`openblas_get_config`). */
   config?: string;
+  /** The OpenBLAS kernel family in use (OPENBLAS_CORETYPE), when one was set. */
   coreType?: string;
+  /** Where the core type came from. */
   coreTypeSource?: "OPENBLAS_CORETYPE" | "FRUGAL_OPENBLAS_CORETYPE" | "cpu flags" | "library default";
 }
 
@@ -151,6 +157,7 @@ function wrapQr(m: number, n: number, r: { Q: Float32Array; R: Float32Array }): 
   return { Q: { rows: m, cols: k, data: r.Q }, R: { rows: k, cols: n, data: r.R } };
 }
 
+/** The native backend over a loaded addon (empty operands go to the TS backend, which handles them). */
 export function makeNativeBackend(addon: NativeAddon): LinalgBackend {
   return {
     name: "native",
