@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readStructuredModel, solveStructured } from "../../src/formulate/solve-model.js";
-import { runCli } from "../helpers/cli.js";
+import { runCli, spawnCli } from "../helpers/cli.js";
 import {
   type Action,
   type Recorded,
@@ -258,6 +258,45 @@ describe("frugal formulate eval", () => {
     expect(r.stderr).toMatch(
       /frugal: error: .*: every problem failed \(the first: .*the connection was refused \(is the server running\?\).*\); check the server and the model name/,
     );
+  });
+
+  it("Ctrl-C: the finished problems are written (status interrupted), exit 130", async () => {
+    // the second problem's requests never get an answer: the run is certainly still going when SIGINT comes
+    const s = await serve((req) =>
+      JSON.stringify(req.body).includes("SECOND") ? { kind: "hang" } : toyAnswer(req),
+    );
+    const dir = await mkdtemp(join(tmpdir(), "frugal-formulate-"));
+    const ds = join(dir, "toy.jsonl");
+    await writeFile(
+      ds,
+      `${JSON.stringify({ id: "a", Question: TOY_QUESTION, Answer: "50" })}\n${JSON.stringify({ id: "b", Question: `${TOY_QUESTION} SECOND`, Answer: "50" })}\n`,
+    );
+    const csv = join(dir, "rows.csv");
+    const cli = spawnCli([
+      "formulate",
+      "eval",
+      "--dataset",
+      ds,
+      "--llm",
+      s.url,
+      "--model",
+      "toy",
+      "--strategy",
+      "cot",
+      "--csv",
+      csv,
+      "--json",
+      "--verbose",
+    ]);
+    await cli.waitForStderr(/ {2}a: correct/);
+    cli.signal("SIGINT");
+    const r = await cli.done;
+    expect(r.code).toBe(130);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      status: "interrupted",
+      rows: [{ id: "a", status: "correct" }],
+    });
+    expect((await readFile(csv, "utf8")).trim().split("\n")).toHaveLength(2);
   });
 
   it("--dry-run prints the plan without a call", async () => {
