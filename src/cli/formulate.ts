@@ -10,6 +10,7 @@ import { LlmError } from "../formulate/errors.js";
 import { DATASET_FORMATS, type DatasetFormat, loadDataset } from "../formulate/eval/datasets.js";
 import { DEFAULT_TOLERANCE } from "../formulate/eval/match.js";
 import { type EvalResult, evalCsv, runEval } from "../formulate/eval/run.js";
+import { Limiter } from "../formulate/llm/http.js";
 import { LocalLlamaClient } from "../formulate/llm/local.js";
 import { OpenAiClient } from "../formulate/llm/openai.js";
 import type { LlmClient } from "../formulate/llm/types.js";
@@ -229,6 +230,8 @@ async function searchOptions(
     repairs: flags.repairs,
     solveTimeLimit: flags.solveTimeLimit,
     seed: flags.seed,
+    // classifier scorers post through their own limiter of the same size
+    limiter: new Limiter(flags.concurrency),
   };
   prepareSearch(options); // bad strategy parameters or scorers fail here, before any call
   return { options, endpoint: e.endpoint, model: e.model };
