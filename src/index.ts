@@ -17,6 +17,7 @@ export {
   SolverError,
   UsageError,
 } from "./errors/index.js";
+export * as formulate from "./formulate/index.js";
 export * from "./mip/index.js";
 export * as plan from "./plan/index.js";
 export * as serving from "./serving/index.js";

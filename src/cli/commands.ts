@@ -1,6 +1,7 @@
 /** The registry of CLI commands: name, one-line purpose, an example, and how to register it. */
 import type { CliCommand } from "./command.js";
 import * as demo from "./demo.js";
+import * as formulate from "./formulate.js";
 import * as inspect from "./inspect.js";
 import * as plan from "./plan.js";
 import * as serving from "./serving.js";
@@ -9,6 +10,7 @@ import * as solve from "./solve.js";
 /** Every command, in `--help` order. */
 export const commands: CliCommand[] = [
   demo.command,
+  formulate.command,
   inspect.command,
   plan.command,
   serving.command,
