@@ -13,15 +13,15 @@
 
 import { compileModel } from "../src/formulate/compile.js";
 import { readExamples } from "../src/formulate/examples.js";
-import { OpenAiClient } from "../src/formulate/llm/openai.js";
 import { StructuredModelSchema } from "../src/formulate/schema.js";
 import { runSearch } from "../src/formulate/search/run.js";
 import { solveStructured } from "../src/formulate/solve-model.js";
+import { OpenAiClient } from "../src/llm/openai.js";
 import { LinExpr, Model, solveModel, toLpText } from "../src/mip/index.js";
 import { mulberry32 } from "../src/util/random.js";
 import { renderTable } from "../src/util/table.js";
-import { startScriptedServer } from "../test/formulate/helpers/scripted-server.js";
 import { TOY_QUESTION, toyAnswer } from "../test/formulate/helpers/toy-world.js";
+import { startScriptedServer } from "../test/helpers/scripted-server.js";
 
 /** CPU seconds per call of `f` (this process's user + system time: robust on a shared, loaded machine). */
 function time<T>(f: () => T, reps: number): { value: T; seconds: number } {

@@ -18,6 +18,8 @@ export {
   UsageError,
 } from "./errors/index.js";
 export * as formulate from "./formulate/index.js";
+/** LLM clients: an OpenAI-compatible HTTP client (retries, timeouts, concurrency limit, cache), a local GGUF model. */
+export * as llm from "./llm/index.js";
 export * from "./mip/index.js";
 export * as plan from "./plan/index.js";
 export * as serving from "./serving/index.js";

@@ -4,7 +4,7 @@
  * in the `function` string and what was expected, so the same text can be sent back to an LLM
  * for repair (`repairText`). A server that cannot be reached or answers garbage raises an LlmError.
  */
-import { FrugalError, InputError } from "../errors/index.js";
+import { InputError } from "../errors/index.js";
 
 /** The fields that locate a problem inside a structured model. */
 export interface FormulationProblem {
@@ -53,23 +53,5 @@ export class FormulationError extends InputError {
       if (p.position !== undefined) lines.push(`  ${" ".repeat(Math.min(p.position, p.source.length))}^`);
     }
     return lines.join("\n");
-  }
-}
-
-/** An LLM or classifier endpoint that cannot be reached, times out, refuses or answers garbage. */
-export class LlmError extends FrugalError {
-  override readonly kind = "llm";
-  /** HTTP status of the last attempt, or null for a network failure or a timeout. */
-  readonly status: number | null;
-  /** Attempts made (1 + retries used). */
-  readonly attempts: number;
-  constructor(
-    fields: { where: string; what: string; hint: string; cause?: unknown },
-    status: number | null,
-    attempts: number,
-  ) {
-    super(fields);
-    this.status = status;
-    this.attempts = attempts;
   }
 }

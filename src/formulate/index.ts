@@ -17,7 +17,7 @@ export {
 /** A structured model as lines of text. */
 export { modelLines } from "./describe.js";
 /** Errors: a model that does not parse or compile; an endpoint that fails. */
-export { FormulationError, type FormulationProblem, LlmError } from "./errors.js";
+export { FormulationError, type FormulationProblem } from "./errors.js";
 /** Benchmark files (MAMO, IndustryOR, NL4OPT) as problems with reference answers. */
 export {
   DATASET_FORMATS,
@@ -54,8 +54,6 @@ export {
 } from "./eval/run.js";
 /** The expression language of `function` and `domain` strings. */
 export * as expr from "./expr/index.js";
-/** LLM clients (OpenAI-compatible HTTP, local GGUF), the HTTP layer, the response cache. */
-export * as llm from "./llm/index.js";
 /** The policy's and the judges' prompts and reply schemas. */
 export {
   layerMessages,

@@ -5,7 +5,7 @@
  * with a schema given both in the prompt and as `response_format`.
  */
 import { z } from "zod";
-import type { ChatMessage, ResponseSchema } from "./llm/types.js";
+import type { ChatMessage, ResponseSchema } from "../llm/types.js";
 import { jsonSchemaOf, LAYER_KEYS, LAYER_SCHEMAS, type LayerName, type PartialModel } from "./schema.js";
 
 const FORMAT = `A model is JSON with five keys, written in this order:

@@ -14,7 +14,7 @@ import {
   type Recorded,
   type ScriptedServer,
   startScriptedServer,
-} from "./helpers/scripted-server.js";
+} from "../helpers/scripted-server.js";
 import { PREFERRED_OBJECTIVE, TOY_QUESTION, toyAnswer } from "./helpers/toy-world.js";
 
 const servers: ScriptedServer[] = [];

@@ -7,9 +7,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadDataset, readAnswer } from "../../src/formulate/eval/datasets.js";
 import { answersMatch, wilsonInterval } from "../../src/formulate/eval/match.js";
 import { evalCsv, runEval } from "../../src/formulate/eval/run.js";
-import { OpenAiClient } from "../../src/formulate/llm/openai.js";
+import { OpenAiClient } from "../../src/llm/openai.js";
+import { type ScriptedServer, startScriptedServer } from "../helpers/scripted-server.js";
 import { expectClose } from "../helpers/tolerance.js";
-import { type ScriptedServer, startScriptedServer } from "./helpers/scripted-server.js";
 import { TOY_QUESTION, toyAnswer } from "./helpers/toy-world.js";
 
 const servers: ScriptedServer[] = [];

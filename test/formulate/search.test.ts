@@ -8,16 +8,16 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LlmError } from "../../src/formulate/errors.js";
-import { OpenAiClient, type OpenAiClientOptions } from "../../src/formulate/llm/openai.js";
 import { runSearch, type SearchOptions } from "../../src/formulate/search/run.js";
 import { strategies } from "../../src/formulate/search/strategies.js";
+import { LlmError } from "../../src/llm/errors.js";
+import { OpenAiClient, type OpenAiClientOptions } from "../../src/llm/openai.js";
 import {
   type Action,
   type Recorded,
   type ScriptedServer,
   startScriptedServer,
-} from "./helpers/scripted-server.js";
+} from "../helpers/scripted-server.js";
 import {
   brokenReply,
   layerOf,

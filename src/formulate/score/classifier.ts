@@ -5,8 +5,9 @@
  * a probability. The answer may be a number, `{"probability": p}`, `{"score": p}`, or a list of
  * `{label, score}` (also nested once, as TEI answers a batch); the positive label's score is used.
  */
-import { LlmError } from "../errors.js";
-import { type Limiter, postJson, type RetryPolicy } from "../llm/http.js";
+
+import { LlmError } from "../../llm/errors.js";
+import { type Limiter, postJson, type RetryPolicy } from "../../llm/http.js";
 import { classifierText } from "../prompts.js";
 import {
   clamp01,

@@ -5,8 +5,8 @@
  * training-free stand-in. One request per score; a reply that cannot be read counts as 0.5 (no
  * information) and is noted, so call counts stay exact.
  */
-import { extractJson } from "../llm/json.js";
-import type { LlmClient } from "../llm/types.js";
+import { extractJson } from "../../llm/json.js";
+import type { LlmClient } from "../../llm/types.js";
 import {
   PREFERENCE_SCHEMA,
   PRM_SCHEMA,

@@ -5,9 +5,9 @@
  */
 import { z } from "zod";
 import { InputError } from "../../errors/index.js";
+import type { Limiter } from "../../llm/http.js";
+import type { LlmClient } from "../../llm/types.js";
 import { Registry, type RegistryEntry } from "../../util/registry.js";
-import type { Limiter } from "../llm/http.js";
-import type { LlmClient } from "../llm/types.js";
 import { classifierPreferenceScorer, classifierProcessScorer } from "./classifier.js";
 import { combinedPreferenceScorer, combinedProcessScorer } from "./combine.js";
 import { llmPreferenceScorer, llmProcessScorer } from "./llm-judge.js";

@@ -5,12 +5,12 @@
  * the tokens and the time.
  */
 import { AbortedError, InputError } from "../../errors/index.js";
+import type { Limiter } from "../../llm/http.js";
+import { type LlmClient, type LlmUsage, snapshot, usageSince } from "../../llm/types.js";
 import type { SolveStatus } from "../../mip/index.js";
 import type { OnProgress } from "../../util/progress.js";
 import { Rng } from "../../util/random.js";
 import { FormulationError } from "../errors.js";
-import type { Limiter } from "../llm/http.js";
-import { type LlmClient, type LlmUsage, snapshot, usageSince } from "../llm/types.js";
 import { type StructuredModel, StructuredModelSchema } from "../schema.js";
 import { createPreferenceScorer, createProcessScorer, type ScorerPart } from "../score/registry.js";
 import type { PreferenceScorer, ProcessScorer } from "../score/types.js";

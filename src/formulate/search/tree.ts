@@ -9,11 +9,11 @@
  */
 import { throwIfAborted } from "../../errors/index.js";
 import { formatPath } from "../../errors/zod.js";
+import { extractJson } from "../../llm/json.js";
+import type { ChatMessage, LlmClient } from "../../llm/types.js";
 import type { SolveStatus } from "../../mip/index.js";
 import { checkLayers } from "../compile.js";
 import { FormulationError } from "../errors.js";
-import { extractJson } from "../llm/json.js";
-import type { ChatMessage, LlmClient } from "../llm/types.js";
 import { layerMessages, layerSchema, repairMessage } from "../prompts.js";
 import { LAYER_SCHEMAS, LAYERS, type LayerName, type PartialModel } from "../schema.js";
 import type { PreferenceScorer, ProcessScorer } from "../score/types.js";

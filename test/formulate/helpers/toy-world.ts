@@ -12,7 +12,7 @@
  *   a leaf 0.9 − 0.1·i + 0.05·(cap − 11) (best: cap 12, i = 0, objective 60).
  * Preference: the leaf "11:1:2" (objective 51) beats every other; others tie.
  */
-import type { Action, Recorded } from "./scripted-server.js";
+import type { Action, Recorded } from "../../helpers/scripted-server.js";
 
 export const TOY_QUESTION =
   "A workshop makes products a and b, earning 3 and 5 per unit. It can make at most 12 units in total. Maximize profit.";

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { tempSibling } from "../../util/files.js";
+import { tempSibling } from "../util/files.js";
 import type { TokenUsage } from "./types.js";
 
 /** What the cache keeps per request. */

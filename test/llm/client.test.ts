@@ -6,11 +6,11 @@
 import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors/index.js";
-import { extractJson } from "../../src/formulate/llm/json.js";
-import { LocalLlamaClient } from "../../src/formulate/llm/local.js";
-import { OpenAiClient } from "../../src/formulate/llm/openai.js";
 import { readProbability } from "../../src/formulate/score/classifier.js";
-import { type ScriptedServer, startScriptedServer } from "./helpers/scripted-server.js";
+import { extractJson } from "../../src/llm/json.js";
+import { LocalLlamaClient } from "../../src/llm/local.js";
+import { OpenAiClient } from "../../src/llm/openai.js";
+import { type ScriptedServer, startScriptedServer } from "../helpers/scripted-server.js";
 
 const servers: ScriptedServer[] = [];
 afterEach(async () => {

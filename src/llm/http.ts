@@ -5,8 +5,8 @@
  * typed errors (LlmError) that say which endpoint failed, how, and what to do. The OpenAI-style
  * chat client and the classifier scorer both post through `postJson`.
  */
-import { AbortedError } from "../../errors/index.js";
-import { LlmError } from "../errors.js";
+import { AbortedError } from "../errors/index.js";
+import { LlmError } from "./errors.js";
 
 /** A counting semaphore: at most `limit` holders at once, the rest wait in order. */
 export class Limiter {

@@ -5,7 +5,7 @@
  * compile, and otherwise the caller's parse-and-repair loop.
  */
 import { basename } from "node:path";
-import { InputError } from "../../errors/index.js";
+import { InputError } from "../errors/index.js";
 import {
   type ChatRequest,
   type ChatResult,

@@ -8,8 +8,8 @@
  * HTTP itself (timeouts, retries, the concurrency limit) is `postJson`'s.
  */
 import { z } from "zod";
-import { LlmError } from "../errors.js";
 import { type CachedAnswer, ResponseCache } from "./cache.js";
+import { LlmError } from "./errors.js";
 import { DEFAULT_RETRY, HttpStatusError, Limiter, postJson, type RetryPolicy } from "./http.js";
 import {
   type ChatRequest,

@@ -2,6 +2,8 @@
 
 /** The on-disk response cache. */
 export { type CachedAnswer, canonicalJson, ResponseCache } from "./cache.js";
+/** An endpoint that cannot be reached, times out, refuses or answers garbage. */
+export { LlmError } from "./errors.js";
 /** The one place that speaks HTTP: JSON POSTs with timeouts, retries and a concurrency limit. */
 export {
   DEFAULT_RETRY,
