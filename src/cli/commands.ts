@@ -2,6 +2,7 @@
 import type { CliCommand } from "./command.js";
 import * as demo from "./demo.js";
 import * as inspect from "./inspect.js";
+import * as mole from "./mole.js";
 import * as plan from "./plan.js";
 import * as serving from "./serving.js";
 import * as solve from "./solve.js";
@@ -10,6 +11,7 @@ import * as solve from "./solve.js";
 export const commands: CliCommand[] = [
   demo.command,
   inspect.command,
+  mole.command,
   plan.command,
   serving.command,
   solve.command,

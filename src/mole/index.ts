@@ -1,4 +1,15 @@
 /** `frugal mole`: MoE checkpoints converted to Mixture of Latent Experts and back, reported and analyzed. */
+
+export {
+  type Analysis,
+  type AnalysisRow,
+  type AnalyzeOptions,
+  analyzeConfig,
+  analyzeConfigFile,
+  analyzePreset,
+  analyzePresetNames,
+  MolePresetSchema,
+} from "./analyze.js";
 export {
   CALIBRATION_TENSOR,
   type Calibration,
@@ -15,6 +26,7 @@ export {
   RankError,
   UnknownLayoutError,
 } from "./errors.js";
+export { type ExpandOptions, type ExpandResult, expandCheckpoint } from "./expand.js";
 export {
   finishGroup,
   type GroupBasis,
@@ -56,6 +68,7 @@ export {
   resolveLayout,
 } from "./layout.js";
 export { type FactorizationMethod, factorizationMethods } from "./methods.js";
+export { type MoleCheckpoint, openMole } from "./mole-checkpoint.js";
 export {
   type ConversionPlan,
   type ConvertOptions,
@@ -70,6 +83,15 @@ export {
   resolveOptions,
 } from "./plan.js";
 export { maxRank, type RankContext, type RankRule, rankRules } from "./rank-rules.js";
+export {
+  type KindRow,
+  type LayerRow,
+  type MoleReport,
+  type ReportOptions,
+  reportConversion,
+} from "./report.js";
+export { KIND_TABLE_HEADER, kindTableRows, reportHtml, spectrumCharts } from "./report-html.js";
+export { analysisRows, conversionRows, planRows } from "./results.js";
 export { type Routing, type RoutingSpec, route, routingSpec, tokensByExpert } from "./routing.js";
 export { spectrumSample } from "./spectrum.js";
 export { type Whitening, whitening } from "./whitening.js";
