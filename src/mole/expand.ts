@@ -122,7 +122,8 @@ export async function expandCheckpoint(
         rebuilt += tensors.length;
         shards.push({
           tensors: () => {
-            opts.onProgress?.({ label: `layer ${rec.layer}`, done: (done += kinds.length), total });
+            done += kinds.length;
+            opts.onProgress?.({ label: `layer ${rec.layer}`, done, total });
             return tensors.map((f) => f());
           },
         });
