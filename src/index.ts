@@ -18,6 +18,7 @@ export {
   UsageError,
 } from "./errors/index.js";
 export * from "./mip/index.js";
+export * as mole from "./mole/index.js";
 export * as plan from "./plan/index.js";
 export * as serving from "./serving/index.js";
 export * as tensor from "./tensor/index.js";

@@ -7,13 +7,20 @@ import { writeFolderAtomic } from "../util/files.js";
 import type { OnProgress } from "../util/progress.js";
 import { frugalVersion } from "../util/version.js";
 import { mipSection } from "./mip.js";
+import { moleSection } from "./mole.js";
 import { planSection } from "./plan.js";
 import type { DemoOutcome, DemoSection } from "./section.js";
 import { servingSection } from "./serving.js";
 import { tensorSection } from "./tensor.js";
 
 /** The sections, in report order. Each capability adds its own. */
-export const demoSections: DemoSection[] = [mipSection, planSection, servingSection, tensorSection];
+export const demoSections: DemoSection[] = [
+  mipSection,
+  planSection,
+  servingSection,
+  tensorSection,
+  moleSection,
+];
 
 /** Options of `runDemo`. */
 export interface DemoOptions {

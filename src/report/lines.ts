@@ -59,7 +59,11 @@ export function lineChartSvg(series: readonly LineSeries[], opts: LineChartOptio
       `<text x="${m.l - 4}" y="${(y + 3).toFixed(1)}" font-size="10" text-anchor="end">${label}</text>`,
     );
   }
-  for (const v of ticks(xmin, xmax, Math.min(6, Math.max(1, Math.round(span))))) {
+  const integral = xs.every((x) => Number.isInteger(x));
+  const xt = ticks(xmin, xmax, Math.min(6, Math.max(1, Math.round(span)))).map((v) =>
+    integral ? Math.round(v) : v,
+  );
+  for (const v of [...new Set(xt)]) {
     parts.push(
       `<text x="${X(v).toFixed(1)}" y="${m.t + ph + 14}" font-size="10" text-anchor="middle">${Number(v.toPrecision(4))}</text>`,
     );
@@ -86,14 +90,15 @@ export function lineChartSvg(series: readonly LineSeries[], opts: LineChartOptio
         `<polyline fill="none" stroke="${c}" stroke-width="1.6" points="${pts.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(" ")}"/>`,
       );
     }
+    const lx = m.l + pw - 118;
     parts.push(
-      `<rect x="${m.l + 8}" y="${m.t + 6 + i * 14}" width="10" height="3" fill="${c}"/><text x="${m.l + 22}" y="${m.t + 10 + i * 14}" font-size="10">${escapeHtml(s.label)}</text>`,
+      `<rect x="${lx}" y="${m.t + 6 + i * 14}" width="10" height="3" fill="${c}"/><text x="${lx + 14}" y="${m.t + 10 + i * 14}" font-size="10" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeHtml(s.label)}</text>`,
     );
   });
   for (const k of opts.markers ?? []) {
     const x = X(k.x);
     parts.push(
-      `<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${m.t}" y2="${m.t + ph}" stroke="#D55E00" stroke-dasharray="4 3"/><text x="${(x + 3).toFixed(1)}" y="${m.t + 12}" font-size="10" fill="#D55E00">${escapeHtml(k.label)}</text>`,
+      `<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${m.t}" y2="${m.t + ph}" stroke="#D55E00" stroke-dasharray="4 3"/><text x="${(x + 3).toFixed(1)}" y="${m.t + ph - 4}" font-size="10" fill="#D55E00">${escapeHtml(k.label)}</text>`,
     );
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join("")}</svg>`;
