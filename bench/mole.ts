@@ -48,7 +48,12 @@ async function writeGroup(dir: string): Promise<string> {
   const b = randn(P, D, 2);
   const tensors: TensorSource[] = [];
   const pre = "model.layers.0.block_sparse_moe";
-  tensors.push({ name: `${pre}.gate.weight`, dtype: "BF16", shape: [E, D], bytes: () => fromFloat32(randn(E, D, 3).data, "BF16") });
+  tensors.push({
+    name: `${pre}.gate.weight`,
+    dtype: "BF16",
+    shape: [E, D],
+    bytes: () => fromFloat32(randn(E, D, 3).data, "BF16"),
+  });
   for (let e = 0; e < E; e++)
     for (const [w, c] of [
       ["w1", 0.3],
@@ -62,16 +67,31 @@ async function writeGroup(dir: string): Promise<string> {
         shape: [P, D],
         bytes: () => {
           const m = new Float32Array(P * D);
-          for (let i = 0; i < m.length; i++) m[i] = (s * a.data[i]! + t * b.data[(i * 7 + e) % m.length]!) / 64;
+          for (let i = 0; i < m.length; i++)
+            m[i] = (s * a.data[i]! + t * b.data[(i * 7 + e) % m.length]!) / 64;
           return fromFloat32(m, "BF16");
         },
       });
     }
   // down projections (not converted here) as small stand-ins would fail the shape check: write real-size ones lazily
   for (let e = 0; e < E; e++)
-    tensors.push({ name: `${pre}.experts.${e}.w2.weight`, dtype: "BF16", shape: [D, P], bytes: () => new Uint8Array(D * P * 2) });
+    tensors.push({
+      name: `${pre}.experts.${e}.w2.weight`,
+      dtype: "BF16",
+      shape: [D, P],
+      bytes: () => new Uint8Array(D * P * 2),
+    });
   const ck = join(dir, "mixtral-layer");
-  await writeCheckpoint(ck, tensors, { config: { model_type: "mixtral", hidden_size: D, num_local_experts: E, num_experts_per_tok: 2, intermediate_size: P, num_hidden_layers: 1 } });
+  await writeCheckpoint(ck, tensors, {
+    config: {
+      model_type: "mixtral",
+      hidden_size: D,
+      num_local_experts: E,
+      num_experts_per_tok: 2,
+      intermediate_size: P,
+      num_hidden_layers: 1,
+    },
+  });
   return ck;
 }
 
@@ -79,7 +99,12 @@ async function writeGroup(dir: string): Promise<string> {
 async function child(ck: string): Promise<void> {
   const c = await openCheckpoint(ck);
   const pre = "model.layers.0.block_sparse_moe";
-  const out: { kinds: { seconds: number; relativeError: number }[]; seconds: number; maxRssBytes: number; baseRssBytes: number } = {
+  const out: {
+    kinds: { seconds: number; relativeError: number }[];
+    seconds: number;
+    maxRssBytes: number;
+    baseRssBytes: number;
+  } = {
     kinds: [],
     seconds: 0,
     maxRssBytes: 0,
@@ -119,7 +144,8 @@ async function fullSize(dir: string) {
   const files = new Set(opened.tensors.map((t) => t.shard));
   if (files.size !== 1) throw new Error("expected one shard");
   const experts: { offset: number; rows: number; cols: number }[] = [];
-  const idx = (w: string, e: number) => opened.tensors.find((t) => t.name === `model.layers.0.block_sparse_moe.experts.${e}.${w}.weight`)!;
+  const idx = (w: string, e: number) =>
+    opened.tensors.find((t) => t.name === `model.layers.0.block_sparse_moe.experts.${e}.${w}.weight`)!;
   for (const w of ["w1", "w3"])
     for (let e = 0; e < E; e++) {
       const t = idx(w, e);
@@ -128,16 +154,30 @@ async function fullSize(dir: string) {
   const file = join(ck, opened.tensors[0]!.shard);
   await opened.close();
   say("ours (native backend, child process) …");
-  const ours = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", ck, small ? "small" : "full"], { encoding: "utf8", maxBuffer: 1 << 24, env: { ...process.env, FRUGAL_BACKEND: "native" } });
+  const ours = spawnSync(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(import.meta.url), "--child", ck, small ? "small" : "full"],
+    { encoding: "utf8", maxBuffer: 1 << 24, env: { ...process.env, FRUGAL_BACKEND: "native" } },
+  );
   if (ours.status !== 0) throw new Error(`child failed: ${ours.stderr}`);
   const o = JSON.parse(ours.stdout);
   say("numpy …");
   const specFile = join(dir, "spec.json");
   writeFileSync(
     specFile,
-    JSON.stringify({ file, dtype: "BF16", experts, rank: R, kinds: [Array.from({ length: E }, (_, i) => i), Array.from({ length: E }, (_, i) => E + i)] }),
+    JSON.stringify({
+      file,
+      dtype: "BF16",
+      experts,
+      rank: R,
+      kinds: [Array.from({ length: E }, (_, i) => i), Array.from({ length: E }, (_, i) => E + i)],
+    }),
   );
-  const np = spawnSync("python3", [join(here, "mole_numpy.py"), specFile], { encoding: "utf8", env: startEnv, maxBuffer: 1 << 24 });
+  const np = spawnSync("python3", [join(here, "mole_numpy.py"), specFile], {
+    encoding: "utf8",
+    env: startEnv,
+    maxBuffer: 1 << 24,
+  });
   if (np.status !== 0) throw new Error(`numpy failed: ${np.stderr}`);
   const n = JSON.parse(np.stdout);
   say("whole convertCheckpoint of the layer (gate + up, writing included) …");
@@ -201,11 +241,26 @@ async function accuracy() {
   const [k, p, d] = [8, 256, 512];
   const rows: { case: string; method: string; rank: number; relativeError: number; optimum: number }[] = [];
   // rank-deficient: rank(S) = 96 ≤ r
-  const S = constructed(k, p, d, Array.from({ length: 96 }, (_, i) => 10 * 0.97 ** i), 5);
+  const S = constructed(
+    k,
+    p,
+    d,
+    Array.from({ length: 96 }, (_, i) => 10 * 0.97 ** i),
+    5,
+  );
   for (const r of [96, 128]) {
     for (const method of ["gram", "exact", "randomized"] as const) {
       const src = sourceOf(S, k, p);
-      const basis = method === "gram" ? await gramBasis(src, { where: "b" }) : await svdBasis(src, { where: "b", randomized: method === "randomized" ? { rank: r, oversample: 10, powerIterations: 2, seed: 0 } : undefined });
+      const basis =
+        method === "gram"
+          ? await gramBasis(src, { where: "b" })
+          : await svdBasis(src, {
+              where: "b",
+              randomized:
+                method === "randomized"
+                  ? { rank: r, oversample: 10, powerIterations: 2, seed: 0 }
+                  : undefined,
+            });
       const f = await finishGroup(basis, r, "F32", { where: "b" });
       rows.push({ case: "rank(S) = 96 ≤ r", method, rank: r, relativeError: f.relativeError, optimum: 0 });
     }
@@ -217,7 +272,13 @@ async function accuracy() {
   for (const r of [8, 16, 32, 64, 128, 192, 255]) {
     const f = await finishGroup(await gramBasis(sourceOf(T, k, p), { where: "b" }), r, "F32", { where: "b" });
     const tail = spec.slice(r).reduce((a, s) => a + s * s, 0);
-    rows.push({ case: "σ_i = (1+i)^-0.7", method: "gram", rank: r, relativeError: f.relativeError, optimum: Math.sqrt(tail / total) });
+    rows.push({
+      case: "σ_i = (1+i)^-0.7",
+      method: "gram",
+      rank: r,
+      relativeError: f.relativeError,
+      optimum: Math.sqrt(tail / total),
+    });
   }
   return rows;
 }
@@ -225,12 +286,16 @@ async function accuracy() {
 async function main(): Promise<void> {
   if (process.argv[2] === "--child") return child(process.argv[3]!);
   const info = backendInfo();
-  say(`backend: ${info.backend}; ${info.native.available ? `${info.native.config} (core ${info.native.coreType ?? "default"})` : info.native.reason}`);
+  say(
+    `backend: ${info.backend}; ${info.native.available ? `${info.native.config} (core ${info.native.coreType ?? "default"})` : info.native.reason}`,
+  );
   const dir = await mkdtemp(join(tmpdir(), "frugal-bench-mole-"));
   try {
     say("accuracy cases …");
     const acc = await accuracy();
-    const monotone = acc.filter((r) => r.case.startsWith("σ")).every((r, i, a) => i === 0 || r.relativeError <= a[i - 1]!.relativeError);
+    const monotone = acc
+      .filter((r) => r.case.startsWith("σ"))
+      .every((r, i, a) => i === 0 || r.relativeError <= a[i - 1]!.relativeError);
     const full = args.has("--no-full") ? null : await fullSize(dir);
     const out = { backend: info.backend, full, accuracy: acc, monotone };
     if (args.has("--json")) {
@@ -244,10 +309,30 @@ async function main(): Promise<void> {
           [`gate+up group ${full.shape}, r = ${full.rank}`, "ours (native)", "numpy", "ours / numpy"],
           [
             ["seconds (gate + up)", full.ours.seconds, full.numpy.seconds, full.ratio],
-            ["gate seconds", full.ours.kinds[0].seconds, full.numpy.kinds[0].seconds, full.ours.kinds[0].seconds / full.numpy.kinds[0].seconds],
-            ["up seconds", full.ours.kinds[1].seconds, full.numpy.kinds[1].seconds, full.ours.kinds[1].seconds / full.numpy.kinds[1].seconds],
-            ["relative error (gate)", full.ours.kinds[0].relativeError, full.numpy.kinds[0].relativeError, null],
-            ["peak RSS MB", Number(mb(full.ours.maxRssBytes)), Number(mb(full.numpy.maxRssBytes)), full.ours.maxRssBytes / full.numpy.maxRssBytes],
+            [
+              "gate seconds",
+              full.ours.kinds[0].seconds,
+              full.numpy.kinds[0].seconds,
+              full.ours.kinds[0].seconds / full.numpy.kinds[0].seconds,
+            ],
+            [
+              "up seconds",
+              full.ours.kinds[1].seconds,
+              full.numpy.kinds[1].seconds,
+              full.ours.kinds[1].seconds / full.numpy.kinds[1].seconds,
+            ],
+            [
+              "relative error (gate)",
+              full.ours.kinds[0].relativeError,
+              full.numpy.kinds[0].relativeError,
+              null,
+            ],
+            [
+              "peak RSS MB",
+              Number(mb(full.ours.maxRssBytes)),
+              Number(mb(full.numpy.maxRssBytes)),
+              full.ours.maxRssBytes / full.numpy.maxRssBytes,
+            ],
           ],
           { digits: 3 },
         )}\n(group: ${mb(full.groupBytesBf16)} MB as BF16, ${mb(full.groupBytesF32)} MB as F32; node baseline ${mb(full.ours.baseRssBytes)} MB; whole convertCheckpoint of the layer incl. copying the down projections and writing: ${full.convertSeconds.toFixed(1)} s)\n\n`,
@@ -256,7 +341,13 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${renderTable(
         ["case", "method", "r", "relative error", "Eckart–Young optimum"],
-        acc.map((r) => [r.case, r.method, r.rank, r.relativeError.toExponential(2), r.optimum.toExponential(2)]),
+        acc.map((r) => [
+          r.case,
+          r.method,
+          r.rank,
+          r.relativeError.toExponential(2),
+          r.optimum.toExponential(2),
+        ]),
       )}\nerror monotone in r: ${monotone ? "yes" : "NO"}\n`,
     );
   } finally {

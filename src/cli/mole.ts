@@ -2,7 +2,7 @@
  * `frugal mole convert | expand | report | analyze`: MoE checkpoints to Mixture of Latent Experts
  * and back, the report of a conversion, and the analytic MoE-vs-MoLE comparison.
  */
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { UsageError } from "../errors/index.js";
 import {
   analysisRows,
@@ -24,7 +24,7 @@ import {
 import { WRITABLE_DTYPES, type WritableDType } from "../tensor/index.js";
 import { checkOutputPaths, readStructured, writeAtomic } from "../util/files.js";
 import { renderTable } from "../util/table.js";
-import { choiceOption, intArg, listArg, numberArg, positiveInt, seedArg } from "./args.js";
+import { byteSizeArg, choiceOption, intArg, listArg, numberArg, positiveInt, seedArg } from "./args.js";
 import type { CliCommand } from "./commands.js";
 import {
   action,
@@ -113,22 +113,6 @@ function addRankFlags(cmd: Command, spectrum = true): Command {
         numberArg({ min: 0, max: 0.999999 }),
       );
   return cmd;
-}
-
-function sizeArg(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/i.exec(v.trim());
-  const units: Record<string, number> = {
-    b: 1,
-    kb: 1e3,
-    mb: 1e6,
-    gb: 1e9,
-    kib: 1024,
-    mib: 1024 ** 2,
-    gib: 1024 ** 3,
-  };
-  const n = m ? Number(m[1]) * (units[(m[2] ?? "b").toLowerCase()] ?? 1) : Number.NaN;
-  if (!(n >= 1)) throw new InvalidArgumentError("must be a size like 5GB, 500MB or 1048576");
-  return Math.floor(n);
 }
 
 async function convertAction(src: string, out: string | undefined, flags: ConvertFlags): Promise<void> {
@@ -248,7 +232,11 @@ export const command: CliCommand = {
           ...WRITABLE_DTYPES,
         ]),
       )
-      .option("--max-shard-size <size>", "shard size for copied tensors, e.g. 5GB (default 5GiB)", sizeArg)
+      .option(
+        "--max-shard-size <size>",
+        "shard size for copied tensors, e.g. 5GB (default 5GiB)",
+        byteSizeArg,
+      )
       .option("--dry-run", "print the plan (layers, groups, ranks, memory) and stop")
       .option("--force", "replace OUT if it exists");
     withCommonFlags(convert);
@@ -269,7 +257,7 @@ export const command: CliCommand = {
       )
       .argument("<mole>", "a folder written by `frugal mole convert`")
       .argument("<out>", "the output folder")
-      .option("--max-shard-size <size>", "shard size for copied tensors (default 5GiB)", sizeArg)
+      .option("--max-shard-size <size>", "shard size for copied tensors (default 5GiB)", byteSizeArg)
       .option("--force", "replace OUT if it exists");
     withCommonFlags(expand);
     withExamples(expand, ["frugal mole expand ./mixtral-mole ./mixtral-expanded"]);
