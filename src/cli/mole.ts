@@ -192,15 +192,15 @@ export const command: CliCommand = {
     const mole = program
       .command("mole")
       .description(
-        "Mixture of Latent Experts (Liu et al., arXiv 2503.23100): the experts of a group share a\n" +
+        "Mixture of Latent Experts (Liu et al., arXiv 2503.23100): the experts of a group share a " +
           "projection B into an r-dimensional latent space and keep only a small A^i each (W^i ≈ A^i B).",
       );
 
     const convert = mole
       .command("convert")
       .description(
-        "Convert an MoE checkpoint folder (Mixtral, Qwen2/1.5-MoE, Qwen3-MoE, DeepSeek-MoE/V2/V3, fused 3-D\n" +
-          "experts) to MoLE: per layer and group, the truncated SVD of the stacked gate and up (and with\n" +
+        "Convert an MoE checkpoint folder (Mixtral, Qwen2/1.5-MoE, Qwen3-MoE, DeepSeek-MoE/V2/V3, fused 3-D " +
+          "experts) to MoLE: per layer and group, the truncated SVD of the stacked gate and up (and with " +
           "--down, down) matrices. Writes a sharded safetensors folder with mole_config.json.",
       )
       .argument("<src>", "the MoE checkpoint folder")
@@ -252,7 +252,7 @@ export const command: CliCommand = {
     const expand = mole
       .command("expand")
       .description(
-        "Multiply a MoLE checkpoint back to its source layout (W^i = A^i B), with the source's tensor names,\n" +
+        "Multiply a MoLE checkpoint back to its source layout (W^i = A^i B), with the source's tensor names, " +
           "shapes and dtypes, so transformers and vLLM load it unchanged.",
       )
       .argument("<mole>", "a folder written by `frugal mole convert`")
@@ -292,8 +292,8 @@ export const command: CliCommand = {
     const report = mole
       .command("report")
       .description(
-        "Compare a MoLE checkpoint with its source: per layer and kind the rank, parameters and relative\n" +
-          "Frobenius error; per layer the MoE block's output error on hidden states routed by the\n" +
+        "Compare a MoLE checkpoint with its source: per layer and kind the rank, parameters and relative " +
+          "Frobenius error; per layer the MoE block's output error on hidden states routed by the " +
           "checkpoint's own router (random, or --calibration inputs); totals; an HTML report.",
       )
       .argument("<src>", "the source MoE checkpoint")
@@ -375,7 +375,7 @@ export const command: CliCommand = {
     const analyze = mole
       .command("analyze")
       .description(
-        "Parameters, FLOPs per token and weight memory of an MoE model and its MoLE conversion, from shapes\n" +
+        "Parameters, FLOPs per token and weight memory of an MoE model and its MoLE conversion, from shapes " +
           "only: a shipped model (--arch) or any Hugging Face config.json (--config).",
       )
       .addOption(choiceOption("--arch <name>", "a shipped model shape", analyzePresetNames()))
