@@ -160,8 +160,7 @@ export async function svdBasis(
   },
 ): Promise<GroupBasis> {
   const S = await stack(src, opts.whitening ?? null, opts.signal);
-  let total = 0;
-  for (const v of S.data) total += v * v;
+  const total = sumOfSquares(S.data);
   const r = opts.randomized
     ? randomizedSvd(S, Math.min(opts.randomized.rank, S.rows, S.cols), {
         oversample: opts.randomized.oversample,
@@ -178,6 +177,12 @@ export async function svdBasis(
     whitening: opts.whitening ?? null,
     state: { side: "svd", U: r.U, S: r.S, Vt: r.Vt },
   };
+}
+
+function sumOfSquares(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return s;
 }
 
 function sum(a: Float64Array): number {
@@ -256,11 +261,11 @@ export async function finishGroup(
     } else A = transposed ? matmul(M!, W) : matmul(W, M!, { transB: true });
     roundTo(A.data, dtype);
     latents.push(A);
-    for (const v of W.data) normSq += v * v;
+    normSq += sumOfSquares(W.data);
     // residual in place: W ← W − A B (gate/up) or W − Bᵀ A (down)
     if (transposed) getBackend().gemm(true, false, B, A, -1, 1, W);
     else getBackend().gemm(false, false, A, B, -1, 1, W);
-    for (const v of W.data) errSq += v * v;
+    errSq += sumOfSquares(W.data);
   }
   let kept = 0;
   for (let i = 0; i < Math.min(rank, basis.spectrum.length); i++) kept += basis.spectrum[i]!;
