@@ -25,7 +25,7 @@ import { WRITABLE_DTYPES, type WritableDType } from "../tensor/index.js";
 import { checkOutputPaths, readStructured, writeAtomic } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { byteSizeArg, choiceOption, intArg, listArg, numberArg, positiveInt, seedArg } from "./args.js";
-import type { CliCommand } from "./commands.js";
+import type { CliCommand } from "./command.js";
 import {
   action,
   emit,

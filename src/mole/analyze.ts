@@ -34,6 +34,7 @@ export function analyzePresetNames(): string[] {
   return presetNames("mole");
 }
 
+/** Options of the analysis: how r is chosen, groups, converted kinds, dtype and context length. */
 export interface AnalyzeOptions {
   /** Rank rule: `rank` or `target-ratio` (rules that need the spectrum need weights) [target-ratio 0.5]. */
   rankRule?: { name: string; params?: Record<string, unknown> };
@@ -56,6 +57,7 @@ export interface AnalysisRow {
   weightBytes: number;
 }
 
+/** The analytic comparison of an MoE model and its MoLE conversion (what `frugal mole analyze --json` prints). */
 export interface Analysis {
   model: string;
   source: string | null;

@@ -44,6 +44,7 @@ import { rankRules } from "./rank-rules.js";
 import { spectrumSample } from "./spectrum.js";
 import { type Whitening, whitening } from "./whitening.js";
 
+/** Conversion options plus how to run it: overwrite, dry run, abort signal, progress. */
 export interface ConvertRunOptions extends ConvertOptions {
   /** Overwrite an existing output folder. */
   force?: boolean;

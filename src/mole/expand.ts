@@ -22,6 +22,7 @@ import { MOLE_FORMAT } from "./format.js";
 import type { Kind } from "./layout.js";
 import { openMole } from "./mole-checkpoint.js";
 
+/** Options of `expandCheckpoint`. */
 export interface ExpandOptions {
   force?: boolean;
   maxShardBytes?: number;
@@ -29,6 +30,7 @@ export interface ExpandOptions {
   onProgress?: OnProgress;
 }
 
+/** What `expandCheckpoint` returns (and `frugal mole expand --json` prints). */
 export interface ExpandResult {
   source: string;
   out: string;

@@ -47,6 +47,7 @@ export const MoeFactsSchema = z
   })
   .strict();
 
+/** The validated `moe` object of an architecture-table entry. */
 export type MoeFacts = z.output<typeof MoeFactsSchema>;
 export type RoutingFacts = z.output<typeof RoutingFactsSchema>;
 

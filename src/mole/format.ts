@@ -141,9 +141,13 @@ export const MoleConfigSchema = z
   })
   .strict();
 
+/** The content of mole_config.json. */
 export type MoleConfig = z.output<typeof MoleConfigSchema>;
+/** One MoE layer of mole_config.json. */
 export type MoleLayerRecord = z.output<typeof LayerRecordSchema>;
+/** One converted kind of a layer in mole_config.json. */
 export type MoleKindRecord = z.output<typeof KindRecordSchema>;
+/** One group of a converted kind in mole_config.json. */
 export type MoleGroupRecord = z.output<typeof GroupRecordSchema>;
 
 /** JSON Schema of mole_config.json (schemas/mole-config.schema.json). */

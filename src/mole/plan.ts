@@ -4,11 +4,15 @@
  * spectrum, its rank), the tensors copied unchanged, the parameter counts and a memory estimate.
  * `frugal mole convert --dry-run` prints it.
  */
-import { type DType, numel, type WritableDType } from "../tensor/index.js";
+import type { DType, WritableDType } from "../tensor/index.js";
 import { ExpertShapeError, MoleOptionsError } from "./errors.js";
 import { KINDS, type Kind, type MoeLayout } from "./layout.js";
 import { factorizationMethods } from "./methods.js";
 import { maxRank, rankRules } from "./rank-rules.js";
+
+function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
 
 /** Conversion options (all optional; defaults in brackets). */
 export interface ConvertOptions {
@@ -96,7 +100,9 @@ export interface ConversionPlan {
   notes: string[];
 }
 
+/** The rank rule used when none is given: half of the expert parameters. */
 export const DEFAULT_RANK_RULE = { name: "target-ratio", params: { ratio: 0.5 } } as const;
+/** The kinds converted by default: gate and up (down only when asked). */
 export const DEFAULT_KINDS: readonly Kind[] = ["gate", "up"];
 
 /** Validates and completes options; `where` names them in errors. */

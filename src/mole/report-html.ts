@@ -19,6 +19,7 @@ export function kindTableRows(r: MoleReport): (string | number | null)[][] {
   ]);
 }
 
+/** The header of the per-layer-and-kind table (terminal, HTML report, demo). */
 export const KIND_TABLE_HEADER = [
   "layer / kind",
   "rank",

@@ -17,6 +17,7 @@ import { KINDS, type Kind, type MoeLayer, resolveLayout } from "./layout.js";
 import { openMole } from "./mole-checkpoint.js";
 import { route, routingSpec } from "./routing.js";
 
+/** Options of `reportConversion`. */
 export interface ReportOptions {
   /** Hidden states per layer [256]. */
   tokens?: number;
@@ -55,6 +56,7 @@ export interface LayerRow {
   outputCosine: number;
 }
 
+/** What `reportConversion` returns (and `frugal mole report --json` prints). */
 export interface MoleReport {
   source: string;
   mole: string;

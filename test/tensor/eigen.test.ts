@@ -4,7 +4,6 @@ import {
   float32Source,
   gram,
   type LinalgBackend,
-  loadNative,
   matmul,
   openCheckpoint,
   randn,
@@ -12,6 +11,7 @@ import {
   transpose,
   writeCheckpointShards,
 } from "../../src/tensor/index.js";
+import { loadNative } from "../../src/tensor/linalg/native.js";
 import { expectAllClose, expectClose } from "../helpers/tolerance.js";
 import { withTempDir } from "./helpers.js";
 

@@ -9,6 +9,7 @@ import type { LinalgBackend, SymEigResult } from "./backend.js";
 import type { Matrix } from "./matrix.js";
 import { getBackend } from "./select.js";
 
+/** Options of `gram`: which product, scaling, and an optional matrix to accumulate into. */
 export interface GramOptions {
   /** AᵀA (true, default) or AAᵀ (false). */
   trans?: boolean;
