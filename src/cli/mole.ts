@@ -184,6 +184,132 @@ async function convertAction(src: string, out: string | undefined, flags: Conver
   }
 }
 
+async function expandAction(
+  src: string,
+  out: string,
+  flags: GlobalFlags & { force?: boolean; maxShardSize?: number },
+): Promise<void> {
+  checkOutputPaths([{ path: out, flag: "OUT", folder: true }], { force: flags.force, inputs: [src] });
+  const { signal, dispose } = interruptSignal();
+  const sink = progressFor(flags);
+  try {
+    const r = await expandCheckpoint(src, out, {
+      force: flags.force,
+      maxShardBytes: flags.maxShardSize,
+      signal,
+      onProgress: sink.update,
+    });
+    sink.stop();
+    emit(
+      flags,
+      r,
+      () =>
+        `wrote ${r.out}: ${r.rebuilt} tensors rebuilt from latents, ${r.copied} copied, ${r.shards} shards, ${r.seconds.toFixed(1)} s`,
+    );
+  } finally {
+    sink.stop();
+    dispose();
+  }
+}
+
+async function reportAction(
+  src: string,
+  molePath: string,
+  flags: GlobalFlags & {
+    tokens?: number;
+    seed?: number;
+    calibration?: string;
+    verify?: boolean;
+    html?: string;
+    force?: boolean;
+  },
+): Promise<void> {
+  if (flags.html)
+    checkOutputPaths([{ path: flags.html, flag: "--html" }], {
+      force: flags.force,
+      inputs: [src, molePath],
+    });
+  const { signal, dispose } = interruptSignal();
+  const sink = progressFor(flags);
+  try {
+    const r = await reportConversion(src, molePath, {
+      tokens: flags.tokens,
+      seed: flags.seed,
+      calibration: flags.calibration,
+      verify: flags.verify,
+      signal,
+      onProgress: sink.update,
+    });
+    sink.stop();
+    if (flags.html) {
+      await writeAtomic(flags.html, reportHtml(r), { force: flags.force });
+      log(flags, `wrote ${flags.html}`);
+    }
+    emit(flags, { ...r, html: flags.html ?? null }, () =>
+      [
+        renderTable(KIND_TABLE_HEADER, kindTableRows(r)),
+        "",
+        renderTable(
+          ["layer", "tokens", "output rel. error", "mean cosine"],
+          r.layers.map((l) => [
+            l.layer,
+            l.tokens,
+            Number(l.outputRelativeError.toPrecision(4)),
+            Number(l.outputCosine.toFixed(5)),
+          ]),
+        ),
+        "",
+        `converted parameters ${r.totals.convertedParamsBefore} → ${r.totals.convertedParamsAfter} (×${r.totals.ratio.toFixed(3)}); MoE output error on ${r.inputs} inputs: mean ${r.totals.meanOutputRelativeError.toPrecision(3)}, max ${r.totals.maxOutputRelativeError.toPrecision(3)}`,
+      ].join("\n"),
+    );
+  } finally {
+    sink.stop();
+    dispose();
+  }
+}
+
+async function analyzeAction(
+  flags: GlobalFlags &
+    RankFlags & {
+      arch?: string;
+      config?: string;
+      groupSize?: number;
+      down?: boolean;
+      dtype?: WritableDType;
+      context?: number;
+    },
+): Promise<void> {
+  if (!flags.arch === !flags.config)
+    throw new UsageError({
+      where: flags.arch ? "--config" : "--arch",
+      what: flags.arch ? "cannot be combined with --arch" : "is required (or --config)",
+      hint: `give --arch (${analyzePresetNames().join(", ")}) or --config config.json`,
+    });
+  const o = {
+    rankRule: rankRule(flags, false),
+    groupSize: flags.groupSize ?? null,
+    kinds: (flags.down ? ["gate", "up", "down"] : ["gate", "up"]) as Kind[],
+    dtype: flags.dtype,
+    context: flags.context,
+  };
+  const a = flags.arch
+    ? analyzePreset(flags.arch, o)
+    : analyzeConfigFile(await readStructured(flags.config!), flags.config!, o);
+  emit(flags, a, () => {
+    const t = analysisRows(a);
+    const s = a.shape;
+    return [
+      `${a.model} (${a.architecture}): ${s.layers} layers (${s.moeLayers} MoE), d=${s.hidden}, ${s.experts} experts of p=${s.expertIntermediate}, top-${s.topK}${s.sharedIntermediate ? `, shared ${s.sharedIntermediate}` : ""}`,
+      `MoLE: rank ${a.rank}, ${a.groups} group(s) per layer (a token reaches ${a.groupsReached.toFixed(2)}), kinds ${a.options.kinds.join(",")}`,
+      "",
+      renderTable(t.header, t.rows),
+      "",
+      `savings: total params ${(100 * a.savings.totalParams).toFixed(1)}%, expert params ${(100 * a.savings.expertParams).toFixed(1)}%, active params ${(100 * a.savings.activeParams).toFixed(1)}%, FLOPs/token ${(100 * a.savings.flops).toFixed(1)}%, weight memory ${(100 * a.savings.weightBytes).toFixed(1)}%`,
+      ...a.notes.map((n) => `note: ${n}`),
+    ].join("\n");
+  });
+}
+
 export const command: CliCommand = {
   name: "mole",
   summary: "MoE checkpoints to Mixture of Latent Experts and back, reports, MoE-vs-MoLE analysis",
@@ -261,33 +387,7 @@ export const command: CliCommand = {
       .option("--force", "replace OUT if it exists");
     withCommonFlags(expand);
     withExamples(expand, ["frugal mole expand ./mixtral-mole ./mixtral-expanded"]);
-    expand.action(
-      action(
-        async (src: string, out: string, flags: GlobalFlags & { force?: boolean; maxShardSize?: number }) => {
-          checkOutputPaths([{ path: out, flag: "OUT", folder: true }], { force: flags.force, inputs: [src] });
-          const { signal, dispose } = interruptSignal();
-          const sink = progressFor(flags);
-          try {
-            const r = await expandCheckpoint(src, out, {
-              force: flags.force,
-              maxShardBytes: flags.maxShardSize,
-              signal,
-              onProgress: sink.update,
-            });
-            sink.stop();
-            emit(
-              flags,
-              r,
-              () =>
-                `wrote ${r.out}: ${r.rebuilt} tensors rebuilt from latents, ${r.copied} copied, ${r.shards} shards, ${r.seconds.toFixed(1)} s`,
-            );
-          } finally {
-            sink.stop();
-            dispose();
-          }
-        },
-      ),
-    );
+    expand.action(action(expandAction));
 
     const report = mole
       .command("report")
@@ -312,65 +412,7 @@ export const command: CliCommand = {
       "frugal mole report ./Mixtral-8x7B-v0.1 ./mixtral-mole --html mole.html",
       "frugal mole report ./model ./model-mole --calibration acts.safetensors --json | jq .totals",
     ]);
-    report.action(
-      action(
-        async (
-          src: string,
-          molePath: string,
-          flags: GlobalFlags & {
-            tokens?: number;
-            seed?: number;
-            calibration?: string;
-            verify?: boolean;
-            html?: string;
-            force?: boolean;
-          },
-        ) => {
-          if (flags.html)
-            checkOutputPaths([{ path: flags.html, flag: "--html" }], {
-              force: flags.force,
-              inputs: [src, molePath],
-            });
-          const { signal, dispose } = interruptSignal();
-          const sink = progressFor(flags);
-          try {
-            const r = await reportConversion(src, molePath, {
-              tokens: flags.tokens,
-              seed: flags.seed,
-              calibration: flags.calibration,
-              verify: flags.verify,
-              signal,
-              onProgress: sink.update,
-            });
-            sink.stop();
-            if (flags.html) {
-              await writeAtomic(flags.html, reportHtml(r), { force: flags.force });
-              log(flags, `wrote ${flags.html}`);
-            }
-            emit(flags, { ...r, html: flags.html ?? null }, () =>
-              [
-                renderTable(KIND_TABLE_HEADER, kindTableRows(r)),
-                "",
-                renderTable(
-                  ["layer", "tokens", "output rel. error", "mean cosine"],
-                  r.layers.map((l) => [
-                    l.layer,
-                    l.tokens,
-                    Number(l.outputRelativeError.toPrecision(4)),
-                    Number(l.outputCosine.toFixed(5)),
-                  ]),
-                ),
-                "",
-                `converted parameters ${r.totals.convertedParamsBefore} → ${r.totals.convertedParamsAfter} (×${r.totals.ratio.toFixed(3)}); MoE output error on ${r.inputs} inputs: mean ${r.totals.meanOutputRelativeError.toPrecision(3)}, max ${r.totals.maxOutputRelativeError.toPrecision(3)}`,
-              ].join("\n"),
-            );
-          } finally {
-            sink.stop();
-            dispose();
-          }
-        },
-      ),
-    );
+    report.action(action(reportAction));
 
     const analyze = mole
       .command("analyze")
@@ -391,50 +433,6 @@ export const command: CliCommand = {
       "frugal mole analyze --arch qwen3-30b-a3b --target-ratio 0.5 --down",
       "frugal mole analyze --config ./my-moe/config.json --rank 512 --json",
     ]);
-    analyze.action(
-      action(
-        async (
-          flags: GlobalFlags &
-            RankFlags & {
-              arch?: string;
-              config?: string;
-              groupSize?: number;
-              down?: boolean;
-              dtype?: WritableDType;
-              context?: number;
-            },
-        ) => {
-          if (!flags.arch === !flags.config)
-            throw new UsageError({
-              where: flags.arch ? "--config" : "--arch",
-              what: flags.arch ? "cannot be combined with --arch" : "is required (or --config)",
-              hint: `give --arch (${analyzePresetNames().join(", ")}) or --config config.json`,
-            });
-          const o = {
-            rankRule: rankRule(flags, false),
-            groupSize: flags.groupSize ?? null,
-            kinds: (flags.down ? ["gate", "up", "down"] : ["gate", "up"]) as Kind[],
-            dtype: flags.dtype,
-            context: flags.context,
-          };
-          const a = flags.arch
-            ? analyzePreset(flags.arch, o)
-            : analyzeConfigFile(await readStructured(flags.config!), flags.config!, o);
-          emit(flags, a, () => {
-            const t = analysisRows(a);
-            const s = a.shape;
-            return [
-              `${a.model} (${a.architecture}): ${s.layers} layers (${s.moeLayers} MoE), d=${s.hidden}, ${s.experts} experts of p=${s.expertIntermediate}, top-${s.topK}${s.sharedIntermediate ? `, shared ${s.sharedIntermediate}` : ""}`,
-              `MoLE: rank ${a.rank}, ${a.groups} group(s) per layer (a token reaches ${a.groupsReached.toFixed(2)}), kinds ${a.options.kinds.join(",")}`,
-              "",
-              renderTable(t.header, t.rows),
-              "",
-              `savings: total params ${(100 * a.savings.totalParams).toFixed(1)}%, expert params ${(100 * a.savings.expertParams).toFixed(1)}%, active params ${(100 * a.savings.activeParams).toFixed(1)}%, FLOPs/token ${(100 * a.savings.flops).toFixed(1)}%, weight memory ${(100 * a.savings.weightBytes).toFixed(1)}%`,
-              ...a.notes.map((n) => `note: ${n}`),
-            ].join("\n");
-          });
-        },
-      ),
-    );
+    analyze.action(action(analyzeAction));
   },
 };
