@@ -4,6 +4,7 @@
  * A capability with an input file format adds its entry here.
  */
 import { structuredModelJsonSchema } from "./formulate/schema.js";
+import { moleConfigJsonSchema } from "./mole/format.js";
 import { clusterJsonSchema, graphJsonSchema } from "./plan/schemas.js";
 
 /** File name in `schemas/` → the schema's JSON. */
@@ -11,4 +12,5 @@ export const JSON_SCHEMAS: Readonly<Record<string, () => Record<string, unknown>
   "plan-graph.schema.json": graphJsonSchema,
   "plan-cluster.schema.json": clusterJsonSchema,
   "formulate-model.schema.json": structuredModelJsonSchema,
+  "mole-config.schema.json": moleConfigJsonSchema,
 };

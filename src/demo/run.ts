@@ -8,6 +8,7 @@ import type { OnProgress } from "../util/progress.js";
 import { frugalVersion } from "../util/version.js";
 import { formulateSection } from "./formulate.js";
 import { mipSection } from "./mip.js";
+import { moleSection } from "./mole.js";
 import { planSection } from "./plan.js";
 import type { DemoOutcome, DemoSection } from "./section.js";
 import { servingSection } from "./serving.js";
@@ -19,6 +20,7 @@ export const demoSections: DemoSection[] = [
   planSection,
   servingSection,
   tensorSection,
+  moleSection,
   formulateSection,
 ];
 

@@ -15,4 +15,5 @@ export {
   legendHtml,
 } from "./gantt.js";
 export { escapeHtml, htmlPage, htmlTable, PALETTE, type PageOptions, paletteColor } from "./html.js";
+export { type LineChartOptions, type LineSeries, lineChartSvg } from "./lines.js";
 export { binIntervals, type TimelineOptions, type TimelineRow, timelineSvg } from "./timeline.js";

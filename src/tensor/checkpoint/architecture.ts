@@ -26,6 +26,8 @@ const ArchitectureSchema = z.object({
   sharedExpert: z.string().nullable(),
   sharedExpertGate: z.string().optional(),
   config: z.record(z.string(), z.string()),
+  /** MoE facts beyond tensor names (router, shared-expert gate, MoE layers), validated by src/mole. */
+  moe: z.unknown().optional(),
 });
 /**
  * One architecture of the table in architectures.json: its tensor-name templates (`{L}` layer,

@@ -18,9 +18,11 @@ export {
 export {
   type CheckpointPlan,
   DEFAULT_MAX_SHARD_BYTES,
+  type LazyShard,
   planShards,
   type ShardPlan,
   type WriteCheckpointOptions,
   type WrittenCheckpoint,
   writeCheckpoint,
+  writeCheckpointShards,
 } from "./writer.js";

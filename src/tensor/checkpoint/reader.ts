@@ -249,6 +249,17 @@ export class Checkpoint {
     return (await this.reader(t.shard)).readFloat32(name, opts);
   }
 
+  /** Elements [start, start + count) of one tensor as Float32 (see SafetensorsReader.readFloat32Range). */
+  async readFloat32Range(
+    name: string,
+    start: number,
+    count: number,
+    opts: ReadFloat32Options = {},
+  ): Promise<Float32Array> {
+    const t = this.info(name);
+    return (await this.reader(t.shard)).readFloat32Range(name, start, count, opts);
+  }
+
   /** Tensor `name` as a row-major matrix (leading dimensions flattened into rows). */
   async readMatrix(name: string, opts: ReadFloat32Options = {}): Promise<Matrix> {
     const t = this.info(name);

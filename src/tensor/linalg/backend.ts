@@ -23,6 +23,14 @@ export interface QrResult {
   R: Matrix;
 }
 
+/** The eigendecomposition of a symmetric matrix. */
+export interface SymEigResult {
+  /** n eigenvalues, descending. */
+  values: Float32Array;
+  /** n×n; row i is the unit eigenvector of values[i]. */
+  vectorsT: Matrix;
+}
+
 /** The linear-algebra backends: `native` (OpenBLAS/LAPACK addon) and `ts` (pure TypeScript). */
 export type BackendName = "native" | "ts";
 
@@ -44,6 +52,13 @@ export interface LinalgBackend {
   qr(A: Matrix): QrResult;
   /** Thin exact SVD. */
   svd(A: Matrix): SvdResult;
+  /**
+   * Gram matrix, C ← alpha·AᵀA + beta·C (`trans`, C is n×n for A m×n) or alpha·AAᵀ + beta·C
+   * (C is m×m); the full symmetric C is stored (C allocated when not given; beta ignored then).
+   */
+  syrk(trans: boolean, A: Matrix, alpha?: number, beta?: number, C?: Matrix): Matrix;
+  /** Eigendecomposition of a symmetric matrix (only the lower triangle is read by some backends). */
+  symEig(A: Matrix): SymEigResult;
   /** Threads this backend computes with. */
   threads(): number;
 }

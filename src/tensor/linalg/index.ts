@@ -1,5 +1,6 @@
 /** Dense row-major Float32 linear algebra on a selectable backend (native OpenBLAS or TypeScript). */
-export type { BackendName, LinalgBackend, QrResult, SvdResult } from "./backend.js";
+export type { BackendName, LinalgBackend, QrResult, SvdResult, SymEigResult } from "./backend.js";
+export { type GramOptions, gram, symmetricEigen } from "./eigen.js";
 export {
   clone,
   identity,

@@ -6,7 +6,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { MisuseError, throwIfAborted } from "../../errors/index.js";
 import { fileReadError } from "../../util/files.js";
-import { expandInPlace, isWidenable, toFloat32 } from "../dtype.js";
+import { dtypeBytes, expandInPlace, isWidenable, toFloat32 } from "../dtype.js";
 import { SafetensorsError } from "../errors.js";
 import type { Matrix } from "../linalg/matrix.js";
 import { checkHeaderLength, numel, parseHeader, type SafetensorsHeader, type TensorInfo } from "./header.js";
@@ -166,6 +166,49 @@ export class SafetensorsReader {
       return t.dtype === "F32" ? out : expandInPlace(out, t.dtype);
     }
     return toFloat32(await this.readRaw(name, opts), t.dtype, out);
+  }
+
+  /**
+   * Elements [start, start + count) of one tensor (in its row-major order) converted to Float32:
+   * a positional read of just those bytes, e.g. one expert's slice of a fused (E, 2p, d) tensor.
+   */
+  async readFloat32Range(
+    name: string,
+    start: number,
+    count: number,
+    opts: ReadFloat32Options = {},
+  ): Promise<Float32Array> {
+    const t = this.info(name);
+    const n = numel(t.shape);
+    if (
+      !Number.isSafeInteger(start) ||
+      !Number.isSafeInteger(count) ||
+      start < 0 ||
+      count < 0 ||
+      start + count > n
+    )
+      throw new MisuseError({
+        where: `${this.file}: tensor ${JSON.stringify(name)}`,
+        what: `elements [${start}, ${start + count}) are outside the tensor's ${n}`,
+        hint: "read a range inside the tensor",
+      });
+    if (opts.into && opts.into.length !== count)
+      throw new MisuseError({
+        where: `${this.file}: tensor ${JSON.stringify(name)}`,
+        what: `into has ${opts.into.length} elements, the range ${count}`,
+        hint: "pass a buffer of the range's size",
+      });
+    const out = opts.into ?? new Float32Array(count);
+    const size = dtypeBytes(t.dtype);
+    const position = this.header.dataStart + t.begin + start * size;
+    if (t.dtype === "BF16" || t.dtype === "F16" || t.dtype === "F32") {
+      const bytes = new Uint8Array(out.buffer, out.byteOffset, count * size);
+      await readExactly(this.handle(), bytes, position, this.file, opts.signal);
+      return t.dtype === "F32" ? out : expandInPlace(out, t.dtype);
+    }
+    const raw = new Uint8Array(count * size);
+    await readExactly(this.handle(), raw, position, this.file, opts.signal);
+    return toFloat32(raw, t.dtype, out);
   }
 
   /**
