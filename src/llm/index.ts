@@ -38,6 +38,15 @@ export { type Extracted, extractJson } from "./json.js";
 export { type LocalClientOptions, LocalLlamaClient } from "./local.js";
 /** The OpenAI-compatible chat-completions client. */
 export { OpenAiClient, type OpenAiClientOptions, type StructuredMode } from "./openai.js";
+/** Streamed answers put back together into the bodies the same requests return unstreamed. */
+export {
+  type AssembledCompletion,
+  assembleChatCompletion,
+  assembleTextCompletion,
+  eventHasOutput,
+} from "./stream.js";
+/** Prompt token counts from a server's `/tokenize` endpoint. */
+export { serverTokenCount, type TokenizeInput, tokenizeUrl } from "./tokenize.js";
 /** Requests, results and usage accounting shared by the clients. */
 export {
   type ChatMessage,

@@ -1,0 +1,13 @@
+/** Output-length predictors: the interface, the registry, quantile buckets, error measures. */
+export { BucketModel, type BucketStatistic } from "./buckets.js";
+export { type PredictionError, pearson, predictionError, ranks, spearman } from "./error.js";
+export { type LengthHistory, readLengthHistory, samplesFromResults } from "./history.js";
+export { predictorNames, predictors } from "./registry.js";
+export {
+  createPredictor,
+  ORACLE,
+  type PredictorSpec,
+  parsePredictorSpec,
+  predictorLabel,
+} from "./spec.js";
+export type { LengthPredictor, LengthQuery, LengthSample, PredictorContext, PredictorDef } from "./types.js";
