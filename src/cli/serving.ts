@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import {
+  type CompareOptions,
   type ComparisonFiles,
   calibrationNotes,
   comparePolicies,
@@ -18,6 +19,7 @@ import {
   GSM8K_ATTRIBUTION,
   LOGNORMAL_TRACE_DEFAULTS,
   lognormalTrace,
+  type PolicyEvent,
   type PolicyParams,
   policies,
   policyNames,
@@ -26,6 +28,7 @@ import {
   readGsm8kTrace,
   resolveWorkload,
   runStudy,
+  SERVING_LIMITS,
   servingPresetNames,
   studyDocument,
   studyText,
@@ -115,8 +118,8 @@ function withWorkloadFlags(cmd: Command, presetHelp: string): Command {
     )
     .option(
       "--clients <n>",
-      `clients (model replicas); default: the preset's, else ${DEFAULT_CLIENTS}`,
-      positiveInt,
+      `clients (model replicas, ≤ ${SERVING_LIMITS.clients}); default: the preset's, else ${DEFAULT_CLIENTS}`,
+      intArg({ min: 1, max: SERVING_LIMITS.clients }),
     )
     .option(
       "--param <policy.name=value>",
@@ -183,8 +186,15 @@ async function runComparison(
       packingTimeLimit: flags.timeLimit,
       signal,
       onProgress: bar.update,
+      onPolicy: flags.verbose ? (e) => verbosePolicy(flags, e) : undefined,
+      onPacking: flags.verbose ? verbosePacking(flags) : undefined,
     });
     bar.stop();
+    if (r.status === "interrupted")
+      log(
+        flags,
+        `interrupted: ${r.policies.length} of ${r.policies.length + r.unfinished.length} policies finished; reporting and writing those`,
+      );
     const written = await writeComparisonFiles(r, files, {
       force: flags.force,
       inputs: w.inputs,
@@ -196,6 +206,33 @@ async function runComparison(
     bar.stop();
     dispose();
   }
+}
+
+/** --verbose: a line when each policy starts, and its timing and event rate when it ends. */
+function verbosePolicy(flags: GlobalFlags, e: PolicyEvent): void {
+  if (e.phase === "start") log(flags, `${e.name}: simulating`);
+  else if (!e.run) log(flags, `${e.name}: stopped`);
+  else {
+    const { iterations, events, wallSeconds: s } = e.run;
+    log(
+      flags,
+      `${e.name}: ${iterations} iterations, ${events} events in ${s.toFixed(2)} s (${Math.round(events / Math.max(s, 1e-9))} events/s)`,
+    );
+  }
+}
+
+/** --verbose: the bound's packing MIP, a line per second at most (time, incumbent, bound). */
+function verbosePacking(flags: GlobalFlags): NonNullable<CompareOptions["onPacking"]> {
+  let last = Number.NEGATIVE_INFINITY;
+  return (p) => {
+    if (p.seconds - last < 1) return;
+    last = p.seconds;
+    const f = (v: number | null) => (v === null ? "-" : v.toFixed(3));
+    log(
+      flags,
+      `packing MIP: ${p.seconds.toFixed(1)} s, incumbent ${f(p.incumbent)} s, bound ${f(p.bound)} s`,
+    );
+  };
 }
 
 type SimulateFlags = WorkloadFlags & OutputFlags & { policy: string };

@@ -45,7 +45,19 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
   const tpot = cdf((t) => t.tpot, "time per output token (s)", "TPOT CDF");
   const lat = cdf((t) => t.latency, "end-to-end latency (s)", "Latency CDF");
   const lb = r.lowerBound;
-  const notes = (extras.notes ?? []).map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("");
+  const allNotes = [
+    ...(extras.notes ?? []),
+    ...(r.status === "interrupted"
+      ? [
+          `Interrupted: ${r.policies.length} of ${r.policies.length + r.unfinished.length} policies finished; the report shows those.`,
+        ]
+      : []),
+    ...r.unfinished.map((u) => `${u.name}: ${u.reason}.`),
+    ...r.policies.flatMap((p) =>
+      p.metrics.notes.filter((n) => !n.includes("no lower bound was given")).map((n) => `${p.name}: ${n}.`),
+    ),
+  ];
+  const notes = allNotes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("");
   const body = `${notes}
 <h2>Policies</h2>${table}
 <p>Lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)} s, chain ${lb.chainSeconds.toFixed(2)} s${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)} s`}; binding: ${lb.binding}).
