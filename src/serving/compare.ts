@@ -149,7 +149,8 @@ export async function comparePolicies(
       breakdown: gapBreakdown(run, profile, lb.seconds),
     });
   }
-  if (policies.length === 0) throwIfAborted(opts.signal, "compare");
+  if (policies.length === 0)
+    throwIfAborted(opts.signal, names.length === 1 ? `simulate ${names[0]}` : "compare");
   return {
     status: unfinished.length > 0 ? "interrupted" : "completed",
     trace: trace.name,
