@@ -67,7 +67,12 @@ describe("time origin", () => {
           const requests = rows
             .map((r) => ({ ...r, arrival: offline ? 0 : r.tick / 64 }))
             .sort((x, y) => x.arrival - y.arrival)
-            .map(({ arrival, promptTokens, outputTokens }, id) => ({ id, arrival, promptTokens, outputTokens }));
+            .map(({ arrival, promptTokens, outputTokens }, id) => ({
+              id,
+              arrival,
+              promptTokens,
+              outputTokens,
+            }));
           const t: Trace = { name: "p", source: "property", requests };
           const opts = { clients, policyParams: params, packingBound: false };
           const a = await comparePolicies(t, prof, opts);
