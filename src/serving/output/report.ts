@@ -26,7 +26,12 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
         const vals = L.prefills.map((p, k) => (p + (L.decodes[k] ?? 0)) / B);
         return { label: `client ${c.index}`, bins: binIntervals(L.start, L.end, vals, T, 240) };
       });
-      return timelineSvg(tl, { seconds: T, title: `${run.policy}: batch-slot utilization per client` });
+      return timelineSvg(tl, {
+        seconds: T,
+        title: `${run.policy}: batch-slot utilization per client`,
+        axisLabel: "seconds from the first arrival",
+        scaleLabel: "slot utilization",
+      });
     })
     .join("");
   const served = r.runs.map((run) => ({ label: run.policy, times: servedTimes(run) }));
