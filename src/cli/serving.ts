@@ -8,6 +8,7 @@ import {
   type CompareOptions,
   type ComparisonFiles,
   calibrationNotes,
+  checkWorkload,
   comparePolicies,
   comparisonDocument,
   comparisonText,
@@ -172,6 +173,7 @@ async function runComparison(
   flags: WorkloadFlags & OutputFlags & { timeLimit?: number },
 ): Promise<void> {
   const files = outputFiles(flags, w);
+  checkWorkload(w.trace, w.profile, w.clients, flags.trace ?? w.trace.name);
   const { signal, dispose } = interruptSignal();
   const bar = progressFor(flags);
   try {
@@ -468,7 +470,11 @@ function registerTrace(serving: Command): void {
   const syn = trace
     .command("synthetic")
     .description("A seeded synthetic trace: Poisson arrivals, log-normal lengths.")
-    .requiredOption("--requests <n>", "requests", positiveInt)
+    .requiredOption(
+      "--requests <n>",
+      `requests (≤ ${SERVING_LIMITS.requests})`,
+      intArg({ min: 1, max: SERVING_LIMITS.requests }),
+    )
     .requiredOption("--out <file>", "output CSV")
     .option("--rate <per-second>", "arrival rate (0: an offline batch)", nonNegativeNumber, 0)
     .option(

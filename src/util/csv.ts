@@ -72,10 +72,12 @@ export function checkText(
   const at = nul < 0 ? bad : bad < 0 ? nul : Math.min(nul, bad);
   if (at < 0) return;
   const lineStart = text.lastIndexOf("\n", at) + 1;
+  const lineEnd = text.indexOf("\n", at);
+  const line0 = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).replace(/\r$/, "");
   const line = text.slice(0, at).split("\n").length;
   throw new Err({
     where: `${file}: line ${line}`,
-    what: `is not UTF-8 text (${text[at] === "\u0000" ? "a NUL byte" : "an invalid UTF-8 byte sequence"} at column ${at - lineStart + 1}: ${textExcerpt(text.slice(lineStart, lineStart + 24), 24)})`,
+    what: `is not UTF-8 text (${text[at] === "\u0000" ? "a NUL byte" : "an invalid UTF-8 byte sequence"} at column ${at - lineStart + 1}: ${textExcerpt(line0, 24)})`,
     hint: "give a UTF-8 text file (a binary or differently encoded file cannot be read)",
   });
 }
