@@ -129,6 +129,13 @@ function withWorkloadFlags(cmd: Command, presetHelp: string): Command {
     );
 }
 
+/** What --verbose and Ctrl-C do in simulate/compare, for `--help`. */
+const VERBOSE_HELP = [
+  "--verbose logs when each policy starts, its iterations, events and events/s when it ends, and",
+  "the bound's packing MIP (time, incumbent, bound) once a second. Ctrl-C stops the policy that",
+  "is running; the finished ones are reported and written (status interrupted, exit 130).",
+].join("\n");
+
 /** The policies and their parameters, for `--help`. */
 function policyHelp(): string {
   const lines = ["", "Policies (--param policy.name=value):"];
@@ -272,8 +279,17 @@ async function studyCommand(flags: StudyFlags): Promise<void> {
       policyParams: w.policyParams,
       signal,
       onProgress: bar.update,
+      onCase: flags.verbose
+        ? (c) =>
+            log(
+              flags,
+              `case seed ${c.seed}: ${c.requests} requests, ${flags.baseline} ${c.baselineMakespanSeconds.toFixed(2)} s, hybrid ${c.candidateMakespanSeconds.toFixed(2)} s, bound ${c.lowerBoundSeconds.toFixed(2)} s`,
+            )
+        : undefined,
     });
     bar.stop();
+    if (s.status === "interrupted")
+      log(flags, `interrupted: ${s.cases.length} of ${s.casesRequested} cases finished; reporting those`);
     emit(flags, studyDocument(w, s), () => studyText(w, s));
   } finally {
     bar.stop();
@@ -366,7 +382,7 @@ function registerSimulate(serving: Command): void {
     ),
   );
   withCommonFlags(cmd);
-  cmd.addHelpText("after", policyHelp());
+  cmd.addHelpText("after", `${policyHelp()}\n\n${VERBOSE_HELP}`);
   withExamples(cmd, [
     "frugal serving simulate --preset gsm8k-llama65b --policy hybrid",
     "frugal serving simulate --trace AzureLLMInferenceTrace_conv.csv --policy vllm-v1 --clients 8 --requests-csv out.csv",
@@ -397,7 +413,7 @@ function registerCompare(serving: Command): void {
     ),
   );
   withCommonFlags(cmd);
-  cmd.addHelpText("after", policyHelp());
+  cmd.addHelpText("after", `${policyHelp()}\n\n${VERBOSE_HELP}`);
   withExamples(cmd, [
     "frugal serving compare --preset gsm8k-llama65b",
     "frugal serving compare --trace AzureLLMInferenceTrace_conv.csv --clients 8 --report azure.html",
@@ -420,6 +436,10 @@ function registerStudy(serving: Command): void {
     `workload to sample from (default ${DEFAULT_STUDY_PRESET})`,
   );
   withCommonFlags(cmd);
+  cmd.addHelpText(
+    "after",
+    "\n--verbose logs each case (seed, requests, both makespans, the bound). Ctrl-C stops after the\nfinished cases and reports them (status interrupted, exit 130).",
+  );
   withExamples(cmd, [
     "frugal serving study --cases 100",
     "frugal serving study --cases 20 --requests-per-case 400 --json",

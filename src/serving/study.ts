@@ -34,6 +34,8 @@ export interface StudyOptions {
   /** Stops the study: finished cases are kept (see the header). */
   signal?: AbortSignal;
   onProgress?: OnProgress;
+  /** Called with each finished case (for logs). */
+  onCase?: (c: StudyCase) => void;
 }
 
 /** One random case: its subset and both policies' numbers. */
@@ -125,6 +127,7 @@ export async function runStudy(trace: Trace, profile: Profile, opts: StudyOption
       makespanReduction: (b.makespanSeconds - c.makespanSeconds) / b.makespanSeconds,
       lowerBoundSeconds: lb,
     });
+    opts.onCase?.(cases[cases.length - 1] as StudyCase);
     opts.onProgress?.({ label: "study", done: k + 1, total: opts.cases });
   }
   if (cases.length === 0) throwIfAborted(opts.signal, "study");
