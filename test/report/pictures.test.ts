@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { cdfScale } from "../../src/report/cdf.js";
 import { formatNumber, formatTick, logTicks, niceTicks, stepDecimals } from "../../src/report/format.js";
 import { type GanttOptions, ganttPage } from "../../src/report/gantt.js";
@@ -82,30 +82,38 @@ describe("number formatter and ticks", () => {
   });
 });
 
+/** One headless Chromium for the file's tests, launched on first use and closed after them. */
+let browser: import("playwright-core").Browser | null = null;
+afterAll(async () => {
+  await browser?.close();
+});
+
 async function withPage<T>(
   html: string,
   fn: (page: import("playwright-core").Page) => Promise<T>,
 ): Promise<T> {
-  const { chromium } = await import("playwright-core");
+  if (!browser) {
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+      ],
+    });
+  }
   const dir = await mkdtemp(join(tmpdir(), "frugal-report-"));
   const file = join(dir, "page.html");
   await writeFile(file, html);
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
+  const page = await browser.newPage({ viewport: { width: 1240, height: 900 } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1240, height: 900 } });
     await page.goto(`file://${file}`);
     return await fn(page);
   } finally {
-    await browser.close();
+    await page.close();
   }
 }
 
