@@ -5,8 +5,10 @@
  */
 import type { Command } from "commander";
 import {
+  type CompareOptions,
   type ComparisonFiles,
   calibrationNotes,
+  checkWorkload,
   comparePolicies,
   comparisonDocument,
   comparisonText,
@@ -18,6 +20,7 @@ import {
   GSM8K_ATTRIBUTION,
   LOGNORMAL_TRACE_DEFAULTS,
   lognormalTrace,
+  type PolicyEvent,
   type PolicyParams,
   policies,
   policyNames,
@@ -26,6 +29,7 @@ import {
   readGsm8kTrace,
   resolveWorkload,
   runStudy,
+  SERVING_LIMITS,
   servingPresetNames,
   studyDocument,
   studyText,
@@ -115,8 +119,8 @@ function withWorkloadFlags(cmd: Command, presetHelp: string): Command {
     )
     .option(
       "--clients <n>",
-      `clients (model replicas); default: the preset's, else ${DEFAULT_CLIENTS}`,
-      positiveInt,
+      `clients (model replicas, ≤ ${SERVING_LIMITS.clients}); default: the preset's, else ${DEFAULT_CLIENTS}`,
+      intArg({ min: 1, max: SERVING_LIMITS.clients }),
     )
     .option(
       "--param <policy.name=value>",
@@ -124,6 +128,13 @@ function withWorkloadFlags(cmd: Command, presetHelp: string): Command {
       collectPairs,
     );
 }
+
+/** What --verbose and Ctrl-C do in simulate/compare, for `--help`. */
+const VERBOSE_HELP = [
+  "--verbose logs when each policy starts, its iterations, events and events/s when it ends, and",
+  "the bound's packing MIP (time, incumbent, bound) once a second. Ctrl-C stops the policy that",
+  "is running; the finished ones are reported and written (status interrupted, exit 130).",
+].join("\n");
 
 /** The policies and their parameters, for `--help`. */
 function policyHelp(): string {
@@ -169,6 +180,7 @@ async function runComparison(
   flags: WorkloadFlags & OutputFlags & { timeLimit?: number },
 ): Promise<void> {
   const files = outputFiles(flags, w);
+  checkWorkload(w.trace, w.profile, w.clients, flags.trace ?? w.trace.name);
   const { signal, dispose } = interruptSignal();
   const bar = progressFor(flags);
   try {
@@ -183,8 +195,15 @@ async function runComparison(
       packingTimeLimit: flags.timeLimit,
       signal,
       onProgress: bar.update,
+      onPolicy: flags.verbose ? (e) => verbosePolicy(flags, e) : undefined,
+      onPacking: flags.verbose ? verbosePacking(flags) : undefined,
     });
     bar.stop();
+    if (r.status === "interrupted")
+      log(
+        flags,
+        `interrupted: ${r.policies.length} of ${r.policies.length + r.unfinished.length} policies finished; reporting and writing those`,
+      );
     const written = await writeComparisonFiles(r, files, {
       force: flags.force,
       inputs: w.inputs,
@@ -196,6 +215,33 @@ async function runComparison(
     bar.stop();
     dispose();
   }
+}
+
+/** --verbose: a line when each policy starts, and its timing and event rate when it ends. */
+function verbosePolicy(flags: GlobalFlags, e: PolicyEvent): void {
+  if (e.phase === "start") log(flags, `${e.name}: simulating`);
+  else if (!e.run) log(flags, `${e.name}: stopped`);
+  else {
+    const { iterations, events, wallSeconds: s } = e.run;
+    log(
+      flags,
+      `${e.name}: ${iterations} iterations, ${events} events in ${s.toFixed(2)} s (${Math.round(events / Math.max(s, 1e-9))} events/s)`,
+    );
+  }
+}
+
+/** --verbose: the bound's packing MIP, a line per second at most (time, incumbent, bound). */
+function verbosePacking(flags: GlobalFlags): NonNullable<CompareOptions["onPacking"]> {
+  let last = Number.NEGATIVE_INFINITY;
+  return (p) => {
+    if (p.seconds - last < 1) return;
+    last = p.seconds;
+    const f = (v: number | null) => (v === null ? "-" : v.toFixed(3));
+    log(
+      flags,
+      `packing MIP: ${p.seconds.toFixed(1)} s, incumbent ${f(p.incumbent)} s, bound ${f(p.bound)} s`,
+    );
+  };
 }
 
 type SimulateFlags = WorkloadFlags & OutputFlags & { policy: string };
@@ -233,8 +279,17 @@ async function studyCommand(flags: StudyFlags): Promise<void> {
       policyParams: w.policyParams,
       signal,
       onProgress: bar.update,
+      onCase: flags.verbose
+        ? (c) =>
+            log(
+              flags,
+              `case seed ${c.seed}: ${c.requests} requests, ${flags.baseline} ${c.baselineMakespanSeconds.toFixed(2)} s, hybrid ${c.candidateMakespanSeconds.toFixed(2)} s, bound ${c.lowerBoundSeconds.toFixed(2)} s`,
+            )
+        : undefined,
     });
     bar.stop();
+    if (s.status === "interrupted")
+      log(flags, `interrupted: ${s.cases.length} of ${s.casesRequested} cases finished; reporting those`);
     emit(flags, studyDocument(w, s), () => studyText(w, s));
   } finally {
     bar.stop();
@@ -327,7 +382,7 @@ function registerSimulate(serving: Command): void {
     ),
   );
   withCommonFlags(cmd);
-  cmd.addHelpText("after", policyHelp());
+  cmd.addHelpText("after", `${policyHelp()}\n\n${VERBOSE_HELP}`);
   withExamples(cmd, [
     "frugal serving simulate --preset gsm8k-llama65b --policy hybrid",
     "frugal serving simulate --trace AzureLLMInferenceTrace_conv.csv --policy vllm-v1 --clients 8 --requests-csv out.csv",
@@ -358,7 +413,7 @@ function registerCompare(serving: Command): void {
     ),
   );
   withCommonFlags(cmd);
-  cmd.addHelpText("after", policyHelp());
+  cmd.addHelpText("after", `${policyHelp()}\n\n${VERBOSE_HELP}`);
   withExamples(cmd, [
     "frugal serving compare --preset gsm8k-llama65b",
     "frugal serving compare --trace AzureLLMInferenceTrace_conv.csv --clients 8 --report azure.html",
@@ -381,6 +436,10 @@ function registerStudy(serving: Command): void {
     `workload to sample from (default ${DEFAULT_STUDY_PRESET})`,
   );
   withCommonFlags(cmd);
+  cmd.addHelpText(
+    "after",
+    "\n--verbose logs each case (seed, requests, both makespans, the bound). Ctrl-C stops after the\nfinished cases and reports them (status interrupted, exit 130).",
+  );
   withExamples(cmd, [
     "frugal serving study --cases 100",
     "frugal serving study --cases 20 --requests-per-case 400 --json",
@@ -431,7 +490,11 @@ function registerTrace(serving: Command): void {
   const syn = trace
     .command("synthetic")
     .description("A seeded synthetic trace: Poisson arrivals, log-normal lengths.")
-    .requiredOption("--requests <n>", "requests", positiveInt)
+    .requiredOption(
+      "--requests <n>",
+      `requests (≤ ${SERVING_LIMITS.requests})`,
+      intArg({ min: 1, max: SERVING_LIMITS.requests }),
+    )
     .requiredOption("--out <file>", "output CSV")
     .option("--rate <per-second>", "arrival rate (0: an offline batch)", nonNegativeNumber, 0)
     .option(

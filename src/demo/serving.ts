@@ -1,6 +1,7 @@
 /** Demo section: the gsm8k-llama65b serving preset, every policy against the lower bound. */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { throwIfAborted } from "../errors/index.js";
 import { escapeHtml, htmlTable } from "../report/html.js";
 import { comparePolicies, loadPreset, servingReportHtml } from "../serving/index.js";
 import type { DemoSection } from "./section.js";
@@ -17,6 +18,8 @@ export const servingSection: DemoSection = {
       packingTimeLimit: Math.min(10, ctx.timeLimit),
       signal: ctx.signal,
     });
+    // A demo that was interrupted writes nothing (the comparison keeps finished policies; the demo does not).
+    if (r.status === "interrupted") throwIfAborted(ctx.signal, "demo");
     await writeFile(
       join(ctx.dir, "serving.html"),
       servingReportHtml(r, { title: "Serving: gsm8k-llama65b" }),

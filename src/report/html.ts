@@ -47,10 +47,10 @@ ${body}
 `;
 }
 
-/** An HTML table from a header and rows; numbers are formatted with `digits` decimals. */
+/** An HTML table from a header and rows; numbers with `digits` decimals, null and non-finite numbers as "–". */
 export function htmlTable(header: string[], rows: (string | number | null)[][], digits = 3): string {
   const cell = (v: string | number | null) =>
-    v === null
+    v === null || (typeof v === "number" && !Number.isFinite(v))
       ? "–"
       : typeof v === "number"
         ? Number.isInteger(v)

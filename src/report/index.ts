@@ -2,7 +2,19 @@
  * Self-contained HTML pages and SVG pictures for the commands' reports. Internal: the library's
  * users get HTML from the capabilities (e.g. `scheduleHtml`, `servingReportHtml`), not from here.
  */
-export { type CdfOptions, type CdfSeries, cdfSvg } from "./cdf.js";
+export { type CdfOptions, type CdfScale, type CdfSeries, cdfScale, cdfSvg } from "./cdf.js";
+export {
+  type ChromeTraceInput,
+  chromeTraceChunks,
+  chromeTraceEvents,
+  chromeTraceJson,
+  chromeTraceProblems,
+  type TraceCounter,
+  type TraceProcess,
+  type TraceSlice,
+  toMicroseconds,
+} from "./chrome-trace.js";
+export { formatNumber, formatTick, logTicks, niceStep, niceTicks, stepDecimals } from "./format.js";
 export {
   curvesSvg,
   GANTT_CSS,

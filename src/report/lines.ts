@@ -1,4 +1,5 @@
 /** Line and bar charts on numeric axes (optionally log-scaled y), with vertical markers. Inline SVG. */
+import { formatTick, niceTicks } from "./format.js";
 import { escapeHtml, PALETTE } from "./html.js";
 
 export interface LineSeries {
@@ -17,11 +18,6 @@ export interface LineChartOptions {
   logY?: boolean;
   /** Vertical markers at x with a label (e.g. the chosen rank). */
   markers?: readonly { x: number; label: string }[];
-}
-
-function ticks(lo: number, hi: number, n: number): number[] {
-  if (hi <= lo) return [lo];
-  return Array.from({ length: n + 1 }, (_, i) => lo + ((hi - lo) * i) / n);
 }
 
 export function lineChartSvg(series: readonly LineSeries[], opts: LineChartOptions): string {
@@ -48,10 +44,11 @@ export function lineChartSvg(series: readonly LineSeries[], opts: LineChartOptio
   const parts: string[] = [];
   if (opts.title) parts.push(`<text x="${m.l}" y="16" font-size="13">${escapeHtml(opts.title)}</text>`);
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#ccc"/>`);
-  const yt = opts.logY ? Array.from({ length: yhi - ylo + 1 }, (_, i) => ylo + i) : ticks(ylo, yhi, 4);
+  const yNice = niceTicks(ylo, yhi, 4);
+  const yt = opts.logY ? Array.from({ length: yhi - ylo + 1 }, (_, i) => ylo + i) : yNice.values;
   for (const v of yt) {
     const y = m.t + (1 - (v - ylo) / (yhi - ylo)) * ph;
-    const label = opts.logY ? `1e${v}` : Number(v.toPrecision(3)).toString();
+    const label = opts.logY ? `1e${v}` : formatTick(v, yNice.step);
     parts.push(
       `<line x1="${m.l}" x2="${m.l + pw}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eee"/>`,
     );
@@ -60,12 +57,10 @@ export function lineChartSvg(series: readonly LineSeries[], opts: LineChartOptio
     );
   }
   const integral = xs.every((x) => Number.isInteger(x));
-  const xt = ticks(xmin, xmax, Math.min(6, Math.max(1, Math.round(span)))).map((v) =>
-    integral ? Math.round(v) : v,
-  );
-  for (const v of [...new Set(xt)]) {
+  const xNice = niceTicks(xmin, xmax, Math.min(6, Math.max(1, Math.round(span))));
+  for (const v of xNice.values.filter((x) => !integral || Number.isInteger(x))) {
     parts.push(
-      `<text x="${X(v).toFixed(1)}" y="${m.t + ph + 14}" font-size="10" text-anchor="middle">${Number(v.toPrecision(4))}</text>`,
+      `<text x="${X(v).toFixed(1)}" y="${m.t + ph + 14}" font-size="10" text-anchor="middle">${formatTick(v, integral ? Math.max(1, xNice.step) : xNice.step)}</text>`,
     );
   }
   parts.push(

@@ -1,7 +1,9 @@
 /**
  * Utilization timeline: one row per resource (e.g. a serving client), time on the x axis, each
- * bin shaded by its utilization in [0, 1]. Self-contained inline SVG.
+ * bin shaded by its utilization in [0, 1] (opacity of one colour), with the colour scale drawn
+ * under the axis. Self-contained inline SVG.
  */
+import { formatTick, niceTicks } from "./format.js";
 import { escapeHtml, paletteColor } from "./html.js";
 
 /** One row of a utilization timeline: a resource and its utilization per time bin. */
@@ -19,6 +21,10 @@ export interface TimelineOptions {
   rowHeight?: number;
   color?: string;
   title?: string;
+  /** The time axis's label (default "seconds"). */
+  axisLabel?: string;
+  /** The colour scale's label (default "utilization"). */
+  scaleLabel?: string;
 }
 
 /** Bins interval data [start, end) weighted by `value` into `n` equal bins over [0, seconds]. */
@@ -53,7 +59,7 @@ export function timelineSvg(rows: readonly TimelineRow[], opts: TimelineOptions)
   const left = 90;
   const plotW = width - left - 20;
   const top = opts.title ? 24 : 8;
-  const height = top + rows.length * (rh + 4) + 30;
+  const height = top + rows.length * (rh + 4) + 78;
   const color = opts.color ?? paletteColor(0);
   const parts: string[] = [];
   if (opts.title) parts.push(`<text x="${left}" y="16" font-size="13">${escapeHtml(opts.title)}</text>`);
@@ -74,12 +80,36 @@ export function timelineSvg(rows: readonly TimelineRow[], opts: TimelineOptions)
     }
   });
   const axisY = top + rows.length * (rh + 4) + 4;
-  for (let k = 0; k <= 5; k++) {
-    const x = left + (plotW * k) / 5;
+  const { values, step } = niceTicks(0, opts.seconds, 6);
+  for (const t of values) {
+    const x = (left + (plotW * t) / Math.max(opts.seconds, 1e-12)).toFixed(1);
     parts.push(`<line x1="${x}" y1="${axisY}" x2="${x}" y2="${axisY + 4}" stroke="#666"/>`);
     parts.push(
-      `<text x="${x}" y="${axisY + 16}" font-size="10" text-anchor="middle">${((opts.seconds * k) / 5).toFixed(1)} s</text>`,
+      `<text x="${x}" y="${axisY + 16}" font-size="10" text-anchor="middle">${formatTick(t, step)}</text>`,
     );
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join("")}</svg>`;
+  parts.push(
+    `<text class="axis-label" x="${left + plotW / 2}" y="${axisY + 30}" font-size="10" text-anchor="middle">${escapeHtml(opts.axisLabel ?? "seconds")}</text>`,
+  );
+  // The colour scale: 0% → 100% in the rows' colour, five labelled stops.
+  const ly = axisY + 40;
+  const lw = 160;
+  const gid = `tl-scale-${Math.abs(hashOf(color + (opts.title ?? "")))}`;
+  parts.push(
+    `<defs><linearGradient id="${gid}"><stop offset="0" stop-color="${color}" stop-opacity="0"/><stop offset="1" stop-color="${color}" stop-opacity="1"/></linearGradient></defs>`,
+    `<g class="color-scale"><text x="${left - 6}" y="${ly + 9}" font-size="10" text-anchor="end">${escapeHtml(opts.scaleLabel ?? "utilization")}</text><rect x="${left}" y="${ly}" width="${lw}" height="10" fill="#f3f3f3"/><rect x="${left}" y="${ly}" width="${lw}" height="10" fill="url(#${gid})" stroke="#ccc"/>`,
+  );
+  for (let k = 0; k <= 4; k++)
+    parts.push(
+      `<text x="${left + (lw * k) / 4}" y="${ly + 22}" font-size="9" text-anchor="middle">${k * 25}%</text>`,
+    );
+  parts.push("</g>");
+  return `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join("")}</svg>`;
+}
+
+/** A small string hash (ids of gradients, unique per chart on a page). */
+function hashOf(s: string): number {
+  let h = 0;
+  for (const c of s) h = (Math.imul(h, 31) + (c.codePointAt(0) ?? 0)) | 0;
+  return h;
 }

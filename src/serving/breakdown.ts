@@ -62,7 +62,6 @@ export interface GapBreakdown {
 export function clientBreakdowns(run: SimRun, profile: Profile): ClientBreakdown[] {
   const { prefill: P, decode: D } = profile.timeModel;
   const B = profile.client.maxBatchSize;
-  const t0 = run.requests.length ? Math.min(...run.requests.map((r) => r.arrival)) : 0;
   const load = run.clients.map(() => 0);
   const count = run.clients.map(() => 0);
   for (const r of run.requests) {
@@ -97,7 +96,7 @@ export function clientBreakdowns(run: SimRun, profile: Profile): ClientBreakdown
       }
     }
     const end = L.end.at(-1);
-    const finish = end === undefined ? 0 : end - t0;
+    const finish = end ?? 0; // the run's times count from the first arrival
     const busy = c.busySeconds;
     const l = load[c.index] ?? 0;
     return {

@@ -4,8 +4,16 @@
  * documents, text and files the command prints and writes.
  */
 export { type ClientBreakdown, type GapBreakdown, gapBreakdown } from "./breakdown.js";
-export { type CompareOptions, type CompareResult, comparePolicies, type PolicyResult } from "./compare.js";
+export {
+  type CompareOptions,
+  type CompareResult,
+  comparePolicies,
+  type PolicyEvent,
+  type PolicyResult,
+  type UnfinishedPolicy,
+} from "./compare.js";
 export { ProfileError, TraceError } from "./errors.js";
+export { checkTrace, checkWorkload, minIterations, SERVING_LIMITS } from "./limits.js";
 export { type Percentiles, type RequestTimes, type RunMetrics, requestTimes, runMetrics } from "./metrics.js";
 export {
   type LowerBound,
@@ -26,6 +34,8 @@ export {
   type ComparisonDocument,
   type ComparisonFiles,
   chromeTrace,
+  chromeTraceInput,
+  chromeTraceParts,
   comparisonDocument,
   comparisonText,
   fitText,
@@ -33,6 +43,8 @@ export {
   type GoalCheck,
   goalCheck,
   goalsLine,
+  type InterruptedPolicyRecord,
+  interruptedRecord,
   POLICY_COLUMNS,
   type PolicyRecord,
   policyRows,
@@ -71,6 +83,7 @@ export {
   type IterationShape,
   iterationSeconds,
   type PhaseFit,
+  PROFILE_LIMITS,
   type Profile,
   type ProfileInput,
   ProfileSchema,

@@ -1,6 +1,7 @@
 /**
- * Run metrics (formulas in docs/metrics.md, serving section). T = makespan = last completion −
- * first arrival; J clients; B = max batch size.
+ * Run metrics (formulas in docs/metrics.md, serving section). Every time is seconds from the run's
+ * origin, the trace's first arrival (sim/simulate.ts). T = makespan = last completion − first
+ * arrival; J clients; B = max batch size.
  *   busy utilization  U_busy = Σ_j busy_j / (J·T)
  *   slot utilization  U_slot = Σ_iterations (requests computing in it)·Δt / (J·B·T)
  *   TTFT_i = first token − arrival;  TPOT_i = (finish − first token)/(o_i − 1) for o_i > 1
@@ -58,17 +59,22 @@ export interface RunMetrics {
   makespanSeconds: number;
   busyUtilization: number;
   slotUtilization: number;
-  ttftSeconds: Percentiles;
-  tpotSeconds: Percentiles;
-  latencySeconds: Percentiles;
+  /** null when no request was served (see `notes`). */
+  ttftSeconds: Percentiles | null;
+  /** null when no served request has more than one output token (see `notes`). */
+  tpotSeconds: Percentiles | null;
+  /** null when no request was served (see `notes`). */
+  latencySeconds: Percentiles | null;
   outputTokensPerSecond: number;
   totalTokensPerSecond: number;
   preemptions: number;
   iterations: number;
   events: number;
   wallSeconds: number;
-  /** (T − LB)/LB, null without a bound. */
+  /** (T − LB)/LB; null without a bound, or when requests were rejected (see `notes`). */
   gapToLowerBound: number | null;
+  /** Why a metric is null, one sentence each. */
+  notes: string[];
 }
 
 /** Nearest-rank percentile of an ascending array (q in [0, 1]). */
@@ -79,7 +85,7 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
   return sorted[k] ?? 0;
 }
 
-/** Mean, p50, p90, p99 and max of `values` (zeros for an empty sample). */
+/** Mean, p50, p90, p99 and max of `values` (zeros for an empty sample; `runMetrics` reports null then). */
 export function summarize(values: number[]): Percentiles {
   const a = Float64Array.from(values).sort();
   const mean = a.length ? a.reduce((s, v) => s + v, 0) / a.length : 0;
@@ -96,8 +102,7 @@ export function summarize(values: number[]): Percentiles {
 export function runMetrics(run: SimRun, lowerBoundSeconds: number | null = null): RunMetrics {
   const done = run.requests.filter((r) => !r.rejected && r.finishTime >= 0);
   const times = servedTimes(run);
-  const first = run.requests.length ? Math.min(...run.requests.map((r) => r.arrival)) : 0;
-  const T = Math.max(0, run.makespan - first);
+  const T = Math.max(0, run.makespan); // the run's times count from the first arrival
   const J = run.clients.length;
   const B = run.clients[0]?.spec.maxBatchSize ?? 1;
   let busy = 0;
@@ -116,6 +121,29 @@ export function runMetrics(run: SimRun, lowerBoundSeconds: number | null = null)
     out += r.outputTokens;
     tot += r.outputTokens + r.promptTokens;
   }
+  const notes: string[] = [];
+  const ttft = times.map((t) => t.ttft);
+  const tpot = times.flatMap((t) => (t.tpot === null ? [] : [t.tpot]));
+  if (times.length === 0)
+    notes.push("ttftSeconds, tpotSeconds and latencySeconds are null: no request was served");
+  else if (tpot.length === 0)
+    notes.push("tpotSeconds is null: every served request has one output token (TPOT needs two)");
+  let gap: number | null = null;
+  if (lowerBoundSeconds === null) notes.push("gapToLowerBound is null: no lower bound was given");
+  else if (!(lowerBoundSeconds > 0))
+    notes.push(
+      "gapToLowerBound is null: the lower bound is 0 (nothing to serve), a gap relative to it is undefined",
+    );
+  else if (run.rejected > 0)
+    notes.push(
+      `gapToLowerBound is null: ${run.rejected} request(s) were rejected, and the bound assumes every request is served`,
+    );
+  // Float noise (sums of iteration times vs the bound's closed form) is not a gap.
+  else
+    gap =
+      Math.abs(T - lowerBoundSeconds) <= 1e-9 * lowerBoundSeconds
+        ? 0
+        : (T - lowerBoundSeconds) / lowerBoundSeconds;
   return {
     name: run.policy,
     status: run.status,
@@ -125,16 +153,16 @@ export function runMetrics(run: SimRun, lowerBoundSeconds: number | null = null)
     makespanSeconds: T,
     busyUtilization: T > 0 ? busy / (J * T) : 0,
     slotUtilization: T > 0 ? slots / (J * B * T) : 0,
-    ttftSeconds: summarize(times.map((t) => t.ttft)),
-    tpotSeconds: summarize(times.flatMap((t) => (t.tpot === null ? [] : [t.tpot]))),
-    latencySeconds: summarize(times.map((t) => t.latency)),
+    ttftSeconds: times.length ? summarize(ttft) : null,
+    tpotSeconds: tpot.length ? summarize(tpot) : null,
+    latencySeconds: times.length ? summarize(times.map((t) => t.latency)) : null,
     outputTokensPerSecond: T > 0 ? out / T : 0,
     totalTokensPerSecond: T > 0 ? tot / T : 0,
     preemptions,
     iterations: run.iterations,
     events: run.events,
     wallSeconds: run.wallSeconds,
-    gapToLowerBound:
-      lowerBoundSeconds && lowerBoundSeconds > 0 ? (T - lowerBoundSeconds) / lowerBoundSeconds : null,
+    gapToLowerBound: gap,
+    notes,
   };
 }

@@ -29,6 +29,60 @@ export interface CsvOptions {
 }
 
 /**
+ * A short excerpt of untrusted text for an error message, in double quotes: at most `max`
+ * characters (then "…"), control characters, U+FFFD and other invisible characters escaped as
+ * `\xNN` / `\uNNNN`, so a binary file never floods the terminal.
+ */
+export function textExcerpt(text: string, max = 40): string {
+  const chars = [...text.slice(0, 2 * max + 2)];
+  let out = "";
+  for (const c of chars.slice(0, max)) {
+    const code = c.codePointAt(0) ?? 0;
+    const invisible =
+      code < 0x20 ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0xad ||
+      (code >= 0x200b && code <= 0x200f) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0xfeff ||
+      code === 0xfffd;
+    if (c === '"' || c === "\\") out += `\\${c}`;
+    else if (invisible)
+      out +=
+        code < 0x100
+          ? `\\x${code.toString(16).padStart(2, "0")}`
+          : `\\u${code.toString(16).padStart(4, "0")}`;
+    else out += c;
+  }
+  return `"${out}${chars.length > max ? "…" : ""}"`;
+}
+
+/**
+ * Throws `Err` (naming `file` and the line) when `text` is not text: a NUL character (a binary
+ * file) or U+FFFD (what reading invalid UTF-8 bytes as UTF-8 produces).
+ */
+export function checkText(
+  text: string,
+  file: string,
+  Err: new (fields: FrugalErrorFields) => InputError = InputError,
+): void {
+  const nul = text.indexOf("\u0000");
+  const bad = text.indexOf("\ufffd");
+  const at = nul < 0 ? bad : bad < 0 ? nul : Math.min(nul, bad);
+  if (at < 0) return;
+  const lineStart = text.lastIndexOf("\n", at) + 1;
+  const lineEnd = text.indexOf("\n", at);
+  const line0 = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).replace(/\r$/, "");
+  const line = text.slice(0, at).split("\n").length;
+  throw new Err({
+    where: `${file}: line ${line}`,
+    what: `is not UTF-8 text (${text[at] === "\u0000" ? "a NUL byte" : "an invalid UTF-8 byte sequence"} at column ${at - lineStart + 1}: ${textExcerpt(line0, 24)})`,
+    hint: "give a UTF-8 text file (a binary or differently encoded file cannot be read)",
+  });
+}
+
+/**
  * Splits CSV text into records. An unterminated quoted field, or text between a closing quote and
  * the next comma, is an InputError naming the file and the line.
  */
@@ -36,6 +90,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): CsvRecord[] {
   const file = opts.file ?? "CSV";
   const comment = opts.comment ?? "#";
   const Err = opts.error ?? InputError;
+  checkText(text, file, Err);
   const s = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const n = s.length;
   const out: CsvRecord[] = [];

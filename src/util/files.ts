@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, constants, existsSync, rmSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { FrugalError, InputError, IoError } from "../errors/index.js";
 
@@ -89,7 +89,7 @@ export function checkOutputPath(out: string, opts: WriteOptions & { folder?: boo
   if (!statOrNull(parent)?.isDirectory())
     throw new InputError({
       where: out,
-      what: `${parent} is not a folder`,
+      what: `${shown(parent)} is not a folder`,
       hint: "choose another output path",
     });
   try {
@@ -97,7 +97,7 @@ export function checkOutputPath(out: string, opts: WriteOptions & { folder?: boo
   } catch {
     throw new InputError({
       where: out,
-      what: `cannot write into ${parent} (permission denied)`,
+      what: `cannot write into ${shown(parent)} (permission denied)`,
       hint: "choose a writable folder",
     });
   }
@@ -132,6 +132,12 @@ function statOrNull(path: string) {
   } catch {
     return null;
   }
+}
+
+/** A path as the user would write it: relative to the working folder when inside it, else absolute. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
 function nearestExisting(dir: string): string {

@@ -13,12 +13,12 @@ export interface TableOptions {
 
 /**
  * A cell as text: integers as is, other numbers with `digits` decimals (exponent form below
- * 10^-digits or from 10^9), empty cells as `-`.
+ * 10^-digits or from 10^9), empty cells and non-finite numbers as `-`.
  */
 export function formatCell(v: Cell, digits = 3): string {
   if (v === null || v === undefined) return "-";
   if (typeof v === "number") {
-    if (!Number.isFinite(v)) return String(v);
+    if (!Number.isFinite(v)) return "-"; // never "NaN"/"Infinity": the result's notes say why
     if (Number.isInteger(v)) return String(v);
     const a = Math.abs(v);
     if (a !== 0 && (a < 10 ** -digits || a >= 1e9)) return v.toExponential(2);

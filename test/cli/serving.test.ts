@@ -118,6 +118,51 @@ describe("frugal serving simulate / compare", () => {
   });
 });
 
+describe("frugal serving: results that cannot be computed, --verbose", () => {
+  it("no request served: metrics are null with the reason in notes, '-' in the table, never NaN or Infinity", async () => {
+    const dir = await folder();
+    // Both prompts exceed the KV cache (324 blocks of 16 tokens): every request is rejected.
+    await writeFile(join(dir, "r.csv"), "arrival_s,prompt_tokens,output_tokens\n0,9000,5\n1,9500,5\n");
+    const json = await runCli(["serving", "simulate", "--trace", "r.csv", "--policy", "vllm-v0", "--json"], {
+      cwd: dir,
+    });
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stdout).not.toMatch(/NaN|Infinity/);
+    const p = JSON.parse(json.stdout).policies[0];
+    expect(p).toMatchObject({ rejected: 2, completed: 0, ttftSeconds: null, latencySeconds: null });
+    expect(p.gapToLowerBound).toBeNull();
+    expect(p.notes).toEqual([
+      "ttftSeconds, tpotSeconds and latencySeconds are null: no request was served",
+      "gapToLowerBound is null: 2 request(s) were rejected, and the bound assumes every request is served",
+    ]);
+    const text = await runCli(["serving", "simulate", "--trace", "r.csv", "--policy", "vllm-v0"], {
+      cwd: dir,
+    });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).not.toMatch(/NaN|Infinity/);
+    const row = text.stdout.split("\n").find((l) => l.startsWith("vllm-v0 "));
+    expect(row?.split(/\s+/)).toEqual(["vllm-v0", "0", "0", "0", "-", "-", "-", "-", "0", "0", "2"]);
+    expect(text.stdout).toContain(
+      "vllm-v0: ttftSeconds, tpotSeconds and latencySeconds are null: no request was served",
+    );
+  });
+
+  it("--verbose logs each policy's iterations, events and events/s", async () => {
+    const dir = await folder();
+    await smallTrace(dir);
+    const r = await runCli(
+      ["serving", "compare", "--trace", "t.csv", "--policies", "orca,hybrid", "--verbose"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^orca: simulating$/m);
+    expect(r.stderr).toMatch(/^orca: \d+ iterations, \d+ events in [\d.]+ s \(\d+ events\/s\)$/m);
+    expect(r.stderr).toMatch(/^hybrid: \d+ iterations/m);
+  });
+});
+
 describe("frugal serving errors", () => {
   // The library pins the text of the errors it raises (test/serving/presets.test.ts); these check
   // that the CLI shows them as one line with the right exit code.

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors/index.js";
-import { csvRow, parseCsv } from "../../src/util/csv.js";
+import { checkText, csvRow, parseCsv, textExcerpt } from "../../src/util/csv.js";
 
 const fields = (text: string) => parseCsv(text).map((r) => r.fields);
 
@@ -55,5 +55,39 @@ describe("parseCsv", () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("error excerpts of untrusted text", () => {
+  it("textExcerpt: quoted, at most max characters, no control or invisible characters (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 3000 }),
+        fc.integer({ min: 1, max: 80 }),
+        (s, max) => {
+          const e = textExcerpt(s, max);
+          expect(e.startsWith('"')).toBe(true);
+          // Each shown character is at most 6 characters escaped, plus quotes and "…".
+          expect(e.length).toBeLessThanOrEqual(6 * max + 3);
+          const invisible = [...e].filter((c) => {
+            const code = c.codePointAt(0) ?? 0;
+            return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0xfffd;
+          });
+          expect(invisible).toEqual([]);
+        },
+      ),
+    );
+    expect(textExcerpt("PK\u0003\u0004\u0000", 40)).toBe('"PK\\x03\\x04\\x00"');
+    expect(textExcerpt("x".repeat(50), 10)).toBe(`"${"x".repeat(10)}…"`);
+  });
+
+  it("checkText refuses a NUL byte or invalid UTF-8 naming the line and column, with a short excerpt", () => {
+    expect(() => checkText(`a,b\n1,2\n3,\u0000${"z".repeat(2000)}\n`, "f.csv")).toThrow(
+      `f.csv: line 3: is not UTF-8 text (a NUL byte at column 3: "3,\\x00${"z".repeat(21)}…"); give a UTF-8 text file`,
+    );
+    expect(() => checkText("ok\ncaf\ufffd\n", "g.csv")).toThrow(
+      /^g\.csv: line 2: is not UTF-8 text \(an invalid UTF-8 byte sequence at column 4/,
+    );
+    expect(() => checkText("\ufeffplain text\n", "h.csv")).not.toThrow();
   });
 });

@@ -20,8 +20,26 @@ export type PolicyRecord = RunMetrics & {
   gapBreakdown: GapBreakdown;
 };
 
+/**
+ * A policy that did not finish (the comparison was interrupted): the same keys as a
+ * `PolicyRecord`, status `interrupted`, every metric null, the reason in `notes`.
+ */
+export type InterruptedPolicyRecord = {
+  [K in keyof PolicyRecord]: K extends "name"
+    ? string
+    : K extends "status"
+      ? "interrupted"
+      : K extends "requests"
+        ? number
+        : K extends "notes"
+          ? string[]
+          : null;
+};
+
 /** The JSON result of `compare` and `simulate`. */
 export interface ComparisonDocument {
+  /** `interrupted` when Ctrl-C stopped the comparison: finished policies as they are, the others null. */
+  status: CompareResult["status"];
   preset: string | null;
   trace: string;
   requests: number;
@@ -31,7 +49,7 @@ export interface ComparisonDocument {
   kvBlocks: number;
   policyParams: PolicyParams;
   lowerBound: LowerBound;
-  policies: PolicyRecord[];
+  policies: (PolicyRecord | InterruptedPolicyRecord)[];
   paper: PresetSpec["paper"] | null;
   notes: string[];
   /** frugal's version, and the solver's when a MIP was solved (null when none was). */
@@ -45,7 +63,9 @@ export function comparisonSolver(r: CompareResult): string | null {
 
 /** The comparison as a document (the workload gives the inputs, the result the numbers). */
 export function comparisonDocument(w: Workload, r: CompareResult): ComparisonDocument {
+  const interrupted = r.unfinished.map((u) => interruptedRecord(u.name, r.requests, u.reason));
   return {
+    status: r.status,
     preset: w.preset?.name ?? null,
     trace: r.trace,
     requests: r.requests,
@@ -55,14 +75,53 @@ export function comparisonDocument(w: Workload, r: CompareResult): ComparisonDoc
     kvBlocks: w.profile.client.kvBlocks,
     policyParams: w.policyParams,
     lowerBound: r.lowerBound,
-    policies: r.policies.map((p) => {
-      const { clients, ...critical } = p.breakdown;
-      return { ...p.metrics, name: p.name, plan: p.plan ?? null, gapBreakdown: { ...critical, clients } };
-    }),
+    policies: [
+      ...r.policies.map((p) => {
+        const { clients, ...critical } = p.breakdown;
+        return { ...p.metrics, name: p.name, plan: p.plan ?? null, gapBreakdown: { ...critical, clients } };
+      }),
+      ...interrupted,
+    ],
     paper: w.preset?.paper ?? null,
-    notes: calibrationNotes(w),
+    notes: [...calibrationNotes(w), ...r.unfinished.map((u) => `${u.name}: ${u.reason}`)],
     versions: { frugal: frugalVersion(), solver: comparisonSolver(r) },
   };
+}
+
+const RECORD_KEYS: (keyof PolicyRecord)[] = [
+  "name",
+  "status",
+  "requests",
+  "completed",
+  "rejected",
+  "makespanSeconds",
+  "busyUtilization",
+  "slotUtilization",
+  "ttftSeconds",
+  "tpotSeconds",
+  "latencySeconds",
+  "outputTokensPerSecond",
+  "totalTokensPerSecond",
+  "preemptions",
+  "iterations",
+  "events",
+  "wallSeconds",
+  "gapToLowerBound",
+  "notes",
+  "plan",
+  "gapBreakdown",
+];
+
+/** The record of a policy that did not finish: every metric null, the reason in `notes`. */
+export function interruptedRecord(name: string, requests: number, reason: string): InterruptedPolicyRecord {
+  const out = Object.fromEntries(RECORD_KEYS.map((k) => [k, null])) as Record<string, unknown>;
+  Object.assign(out, {
+    name,
+    status: "interrupted",
+    requests,
+    notes: [`${name}: ${reason}; its metrics are null`],
+  });
+  return out as InterruptedPolicyRecord;
 }
 
 /** The JSON result of `study`. */
@@ -80,6 +139,6 @@ export function studyDocument(w: Workload, s: StudyResult): StudyDocument {
     clients: w.clients,
     profile: w.profile.name,
     ...s,
-    notes: calibrationNotes(w),
+    notes: [...calibrationNotes(w), ...s.notes],
   };
 }

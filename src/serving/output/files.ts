@@ -1,7 +1,13 @@
-/** Writes a comparison's files (per-request CSV, Chrome trace, HTML report), each atomically. */
-import { type WriteOptions, writeAtomic } from "../../util/files.js";
+/**
+ * Writes a comparison's files (per-request CSV, Chrome trace, HTML report), each atomically: a
+ * temporary sibling renamed when complete (src/util/files.ts), so an interrupted write leaves
+ * nothing under the final name. The Chrome trace is streamed in pieces. Only finished runs are in
+ * the files: after an interrupt they hold the policies that finished.
+ */
+import { open } from "node:fs/promises";
+import { type WriteOptions, writeFileAtomic } from "../../util/files.js";
 import type { CompareResult } from "../compare.js";
-import { chromeTrace } from "./chrome-trace.js";
+import { chromeTraceParts } from "./chrome-trace.js";
 import { servingReportHtml } from "./report.js";
 import { requestsCsv } from "./requests-csv.js";
 
@@ -15,6 +21,22 @@ export interface ComparisonFiles {
   report?: string;
 }
 
+/** Writes `parts` one after the other into `out` (atomically). */
+async function writeParts(out: string, parts: Iterable<string>, opts: WriteOptions): Promise<void> {
+  await writeFileAtomic(
+    out,
+    async (tmp) => {
+      const fh = await open(tmp, "w");
+      try {
+        for (const part of parts) await fh.write(part);
+      } finally {
+        await fh.close();
+      }
+    },
+    opts,
+  );
+}
+
 /** Writes the requested files (`notes` go into the report); returns the paths written, in order. */
 export async function writeComparisonFiles(
   r: CompareResult,
@@ -22,15 +44,15 @@ export async function writeComparisonFiles(
   opts: WriteOptions & { notes?: string[] } = {},
 ): Promise<string[]> {
   const { notes, ...write } = opts;
-  const outputs: [string | undefined, () => string][] = [
-    [files.requestsCsv, () => requestsCsv(r.runs)],
-    [files.chromeTrace, () => chromeTrace(r.runs)],
-    [files.report, () => servingReportHtml(r, { notes })],
+  const outputs: [string | undefined, () => Iterable<string>][] = [
+    [files.requestsCsv, () => [requestsCsv(r.runs)]],
+    [files.chromeTrace, () => chromeTraceParts(r.runs)],
+    [files.report, () => [servingReportHtml(r, { notes })]],
   ];
   const written: string[] = [];
-  for (const [path, text] of outputs)
+  for (const [path, parts] of outputs)
     if (path !== undefined) {
-      await writeAtomic(path, text(), write);
+      await writeParts(path, parts(), write);
       written.push(path);
     }
   return written;

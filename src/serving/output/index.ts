@@ -1,8 +1,10 @@
 /** Outputs of a comparison: documents, text, tables, per-request CSV, Chrome trace, HTML report. */
-export { chromeTrace } from "./chrome-trace.js";
+export { chromeTrace, chromeTraceInput, chromeTraceParts } from "./chrome-trace.js";
 export {
   type ComparisonDocument,
   comparisonDocument,
+  type InterruptedPolicyRecord,
+  interruptedRecord,
   type PolicyRecord,
   type StudyDocument,
   studyDocument,

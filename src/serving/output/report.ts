@@ -26,7 +26,12 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
         const vals = L.prefills.map((p, k) => (p + (L.decodes[k] ?? 0)) / B);
         return { label: `client ${c.index}`, bins: binIntervals(L.start, L.end, vals, T, 240) };
       });
-      return timelineSvg(tl, { seconds: T, title: `${run.policy}: batch-slot utilization per client` });
+      return timelineSvg(tl, {
+        seconds: T,
+        title: `${run.policy}: batch-slot utilization per client`,
+        axisLabel: "seconds from the first arrival",
+        scaleLabel: "slot utilization",
+      });
     })
     .join("");
   const served = r.runs.map((run) => ({ label: run.policy, times: servedTimes(run) }));
@@ -45,7 +50,19 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
   const tpot = cdf((t) => t.tpot, "time per output token (s)", "TPOT CDF");
   const lat = cdf((t) => t.latency, "end-to-end latency (s)", "Latency CDF");
   const lb = r.lowerBound;
-  const notes = (extras.notes ?? []).map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("");
+  const allNotes = [
+    ...(extras.notes ?? []),
+    ...(r.status === "interrupted"
+      ? [
+          `Interrupted: ${r.policies.length} of ${r.policies.length + r.unfinished.length} policies finished; the report shows those.`,
+        ]
+      : []),
+    ...r.unfinished.map((u) => `${u.name}: ${u.reason}.`),
+    ...r.policies.flatMap((p) =>
+      p.metrics.notes.filter((n) => !n.includes("no lower bound was given")).map((n) => `${p.name}: ${n}.`),
+    ),
+  ];
+  const notes = allNotes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("");
   const body = `${notes}
 <h2>Policies</h2>${table}
 <p>Lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)} s, chain ${lb.chainSeconds.toFixed(2)} s${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)} s`}; binding: ${lb.binding}).

@@ -61,11 +61,18 @@ export function comparisonText(w: Workload, r: CompareResult): string {
       lines.push(
         `${name}: ${plan.kind}${plan.status ? ` ${plan.status}` : ""}${plan.notes?.length ? ` — ${plan.notes[0]}` : ""}`,
       );
-  for (const { name, metrics } of r.policies)
+  for (const { name, metrics } of r.policies) {
     if (metrics.rejected > 0)
       lines.push(
         `${name}: ${metrics.rejected} request(s) rejected (can never fit the KV cache or the prompt budget)`,
       );
+    for (const n of metrics.notes) if (!n.includes("no lower bound was given")) lines.push(`${name}: ${n}`);
+  }
+  for (const u of r.unfinished) lines.push(`${u.name}: ${u.reason}; its metrics are not reported`);
+  if (r.status === "interrupted")
+    lines.push(
+      `interrupted: ${r.policies.length} of ${r.policies.length + r.unfinished.length} policies finished; the table shows those (status interrupted)`,
+    );
   const goals = w.preset ? goalCheck(r) : null;
   if (goals) lines.push(goalsLine(goals));
   const paper = w.preset?.paper;
@@ -94,6 +101,7 @@ export function studyText(w: Workload, s: StudyResult): string {
     ),
     "",
     `${s.candidate} faster in ${s.wins} of ${s.cases.length} cases (paper: +8.0% utilization on average over 100 cases)`,
+    ...s.notes.map((n) => `note: ${n}`),
   ].join("\n");
 }
 

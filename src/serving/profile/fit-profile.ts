@@ -1,5 +1,6 @@
 /** `serving fit` as a library function: measured iterations (CSV) → a fitted profile with fit quality. */
 
+import { parseWith } from "../../errors/index.js";
 import { fitTimeModel, type PhaseFit, readFitCsv } from "./fit.js";
 import { builtinProfile, DEFAULT_PROFILE, resolveProfile } from "./load.js";
 import { type Profile, ProfileSchema } from "./schema.js";
@@ -29,13 +30,19 @@ export async function fitProfile(input: string, opts: FitProfileOptions = {}): P
     opts.base === undefined
       ? builtinProfile(DEFAULT_PROFILE)
       : await resolveProfile(opts.base, opts.baseWhere ?? "base profile");
-  const profile = ProfileSchema.parse({
+  const fitted = {
     name: opts.name ?? "fitted",
     description: `fitted from ${rows.length} measured iterations`,
     source: `frugal serving fit (non-negative least squares) on ${input}; client limits from ${base.name}`,
     timeModel: r.timeModel,
     client: base.client,
     notes: { prefillFit: r.prefill, decodeFit: r.decode },
-  });
+  };
+  const profile = parseWith(
+    ProfileSchema,
+    fitted,
+    `${input}: fitted profile`,
+    "check that the measured times are in seconds and grow with batch and tokens",
+  );
   return { profile, prefill: r.prefill, decode: r.decode };
 }

@@ -4,9 +4,15 @@
  * client, and idle clients start their next iteration last (rank 2), so requests that arrive at
  * the same instant are all visible to the policy that batches them. Each client runs one iteration
  * at a time; its duration comes from the profile's time model (profile/time.ts).
+ *
+ * Time origin: the trace's first arrival. The simulator runs on t = arrival − first arrival, and
+ * every time in a `SimRun` (arrivals, first tokens, finishes, iteration logs, the makespan) is
+ * seconds from that origin; `origin` gives it on the trace's own clock. Shifting every arrival by
+ * a constant therefore changes nothing but `origin` (docs/metrics.md).
  */
 import { MisuseError, throwIfAborted } from "../../errors/index.js";
 import type { OnProgress } from "../../util/progress.js";
+import { checkWorkload } from "../limits.js";
 import type { PolicyInstance, PolicyPlanInfo } from "../policies/types.js";
 import type { Profile } from "../profile/schema.js";
 import { iterationSeconds } from "../profile/time.js";
@@ -14,21 +20,29 @@ import type { Trace } from "../trace/types.js";
 import { EventHeap } from "./heap.js";
 import { Client, Seq } from "./state.js";
 
+/**
+ * How often (milliseconds of simulation) the event loop yields to Node: the AbortSignal is checked
+ * and progress reported then. Checked every 4,096 events, so the cost is one clock read per 4,096.
+ */
+const YIELD_EVERY_MS = 50;
+
 /** Options of `simulate`. */
 export interface SimulateOptions {
   /** Number of clients (model replicas), ≥ 1. */
   clients: number;
+  /** Stops the run (AbortedError) within about 50 ms of simulation once aborted. */
   signal?: AbortSignal;
   onProgress?: OnProgress;
   /** Safety net: stop (status "stalled") after this many iterations without progress. */
   maxIdleIterations?: number;
 }
 
-/** What happened to one request in a run (times in seconds from the trace's start). */
+/** What happened to one request in a run (times in seconds from the run's origin, the first arrival). */
 export interface RequestOutcome {
   id: number;
   /** Client it was routed to. */
   client: number;
+  /** Arrival − the trace's first arrival. */
   arrival: number;
   promptTokens: number;
   outputTokens: number;
@@ -50,7 +64,9 @@ export interface SimRun {
   /** Events processed (arrivals, iteration starts and ends). */
   events: number;
   iterations: number;
-  /** Time of the last iteration's end (seconds from the trace's start). */
+  /** The trace's first arrival on the trace's own clock: the zero of every other time in the run. */
+  origin: number;
+  /** Time of the last iteration's end (seconds from the origin). */
   makespan: number;
   wallSeconds: number;
   /** What the policy planned before the run, if anything. */
@@ -66,12 +82,8 @@ export async function simulate(
   policy: PolicyInstance,
   opts: SimulateOptions,
 ): Promise<SimRun> {
-  if (!Number.isInteger(opts.clients) || opts.clients < 1)
-    throw new MisuseError({
-      where: "simulate",
-      what: `clients = ${opts.clients}`,
-      hint: "use a positive integer",
-    });
+  checkWorkload(trace, profile, opts.clients);
+  throwIfAborted(opts.signal, `simulate ${policy.name}`);
   const t0 = performance.now();
   const seqs = trace.requests.map((r, k) => new Seq(r, k));
   const clients = Array.from(
@@ -104,21 +116,27 @@ export async function simulate(
       heap.push({ time: now, rank: 2, kind: "kick", target: c.index });
     }
   };
-  const first = seqs[0];
-  if (first) heap.push({ time: first.req.arrival, rank: 1, kind: "arrival", target: 0 });
+  const origin = seqs[0]?.req.arrival ?? 0; // the trace is sorted by arrival (checkTrace)
+  const arrivalAt = (k: number) => (seqs[k]?.req.arrival ?? origin) - origin;
+  if (seqs.length > 0) heap.push({ time: 0, rank: 1, kind: "arrival", target: 0 });
 
   let now = 0;
+  let lastYield = performance.now();
   for (let ev = heap.pop(); ev; ev = heap.pop()) {
     events++;
     now = ev.time;
-    if ((events & 0xffff) === 0) {
+    if ((events & 0xfff) === 0 && performance.now() - lastYield >= YIELD_EVERY_MS) {
+      // Let the event loop run (signals, progress bars), then stop if asked to.
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
       throwIfAborted(opts.signal, `simulate ${policy.name}`);
       opts.onProgress?.({ label: `simulating ${policy.name}`, done: finished + rejected, total });
     }
     if (ev.kind === "arrival") {
       const s = seqs[ev.target] as Seq; // arrival events are pushed for indices < seqs.length only
       const next = seqs[ev.target + 1];
-      if (next) heap.push({ time: next.req.arrival, rank: 1, kind: "arrival", target: ev.target + 1 });
+      if (next)
+        heap.push({ time: arrivalAt(ev.target + 1), rank: 1, kind: "arrival", target: ev.target + 1 });
       const j = policy.route(s, clients);
       const c = clients[j];
       if (!c)
@@ -225,7 +243,7 @@ export async function simulate(
   const requests: RequestOutcome[] = seqs.map((s) => ({
     id: s.req.id,
     client: s.client,
-    arrival: s.req.arrival,
+    arrival: s.req.arrival - origin,
     promptTokens: s.req.promptTokens,
     outputTokens: s.req.outputTokens,
     firstTokenTime: s.state === "rejected" ? -1 : s.firstTokenTime,
@@ -245,6 +263,7 @@ export async function simulate(
     rejected,
     events,
     iterations,
+    origin,
     makespan,
     wallSeconds: (performance.now() - t0) / 1000,
     plan,

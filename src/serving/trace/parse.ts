@@ -4,8 +4,9 @@
  * `YYYY-MM-DD hh:mm:ss.fffffff`, made relative to the first row), and JSONL (one object per line
  * with the same keys). Every bad row is reported with its file and 1-based line number.
  */
-import { parseCsv } from "../../util/csv.js";
+import { checkText, parseCsv, textExcerpt } from "../../util/csv.js";
 import { TraceError } from "../errors.js";
+import { SERVING_LIMITS, tokenCountProblem } from "../limits.js";
 import { normalizeTrace, type Request, type Trace } from "./types.js";
 
 const ARRIVAL_KEYS = [
@@ -67,26 +68,38 @@ function parseArrival(raw: string, file: string, line: number): number {
   throw rowError(
     file,
     line,
-    `arrival "${t}" is not a number of seconds or a timestamp`,
+    `arrival ${textExcerpt(t)} is not a number of seconds or a timestamp`,
     "use seconds or YYYY-MM-DD hh:mm:ss.fff",
   );
 }
 
-function parseTokens(raw: unknown, what: string, file: string, line: number): number {
+function parseTokens(
+  raw: unknown,
+  column: string,
+  kind: "prompt" | "output",
+  file: string,
+  line: number,
+): number {
+  const what = textExcerpt(column, 30).slice(1, -1);
   const n =
     typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
-  if (!Number.isFinite(n))
-    throw rowError(file, line, `${what} "${String(raw)}" is not a number`, "give a positive integer");
-  if (!Number.isInteger(n))
-    throw rowError(file, line, `${what} ${n} is not an integer`, "give a positive integer");
-  if (n <= 0)
+  if (Number.isNaN(n))
     throw rowError(
       file,
       line,
-      `${what} ${n} is not positive`,
-      "every request needs ≥ 1 prompt and ≥ 1 output token",
+      `${what} ${textExcerpt(String(raw))} is not a number`,
+      "give a positive integer",
     );
-  return n;
+  const max = kind === "output" ? SERVING_LIMITS.outputTokens : SERVING_LIMITS.promptTokens;
+  const problem = tokenCountProblem(what, n, max);
+  if (problem === null) return n;
+  const hint =
+    n > max
+      ? `the simulator accepts up to ${max.toLocaleString("en-US")} ${kind} tokens per request`
+      : n <= 0
+        ? "every request needs ≥ 1 prompt and ≥ 1 output token"
+        : "give a positive integer";
+  throw rowError(file, line, problem, hint);
 }
 
 function rowError(file: string, line: number, what: string, hint: string): TraceError {
@@ -99,6 +112,12 @@ function finish(name: string, file: string, reqs: Request[], anyTimestamp: boole
       where: file,
       what: "the trace has no requests",
       hint: "give a file with at least one data row",
+    });
+  if (reqs.length > SERVING_LIMITS.requests)
+    throw new TraceError({
+      where: file,
+      what: `${reqs.length.toLocaleString("en-US")} requests, above the limit of ${SERVING_LIMITS.requests.toLocaleString("en-US")}`,
+      hint: "simulate a subset of the trace",
     });
   if (anyTimestamp || reqs.some((r) => r.arrival > 1e8)) {
     // Absolute timestamps: make relative to the earliest arrival.
@@ -124,7 +143,7 @@ export function parseCsvTrace(text: string, file = "trace.csv", name = file): Tr
   if (ip < 0 || io < 0)
     throw new TraceError({
       where: `${file}: line ${head.line}`,
-      what: `header "${header.join(",")}" names no ${ip < 0 ? "prompt-token" : "output-token"} column`,
+      what: `header ${textExcerpt(header.join(","), 80)} names no ${ip < 0 ? "prompt-token" : "output-token"} column`,
       hint: "use columns arrival,prompt_tokens,output_tokens (or the Azure TIMESTAMP,ContextTokens,GeneratedTokens)",
     });
   const reqs: Request[] = [];
@@ -146,8 +165,8 @@ export function parseCsvTrace(text: string, file = "trace.csv", name = file): Tr
     reqs.push({
       id: reqs.length,
       arrival,
-      promptTokens: parseTokens(cells[ip], header[ip] ?? "", file, line),
-      outputTokens: parseTokens(cells[io], header[io] ?? "", file, line),
+      promptTokens: parseTokens(cells[ip], header[ip] ?? "", "prompt", file, line),
+      outputTokens: parseTokens(cells[io], header[io] ?? "", "output", file, line),
     });
   }
   return finish(name, file, reqs, anyTs);
@@ -155,6 +174,7 @@ export function parseCsvTrace(text: string, file = "trace.csv", name = file): Tr
 
 /** Parses JSONL: one object per line with arrival / prompt_tokens / output_tokens (any of the aliases). */
 export function parseJsonlTrace(text: string, file = "trace.jsonl", name = file): Trace {
+  checkText(text, file, TraceError);
   const lines = text.split(/\r?\n/);
   const reqs: Request[] = [];
   let anyTs = false;
@@ -191,8 +211,8 @@ export function parseJsonlTrace(text: string, file = "trace.jsonl", name = file)
     reqs.push({
       id: reqs.length,
       arrival,
-      promptTokens: parseTokens(rec[kp], kp, file, line),
-      outputTokens: parseTokens(rec[ko], ko, file, line),
+      promptTokens: parseTokens(rec[kp], kp, "prompt", file, line),
+      outputTokens: parseTokens(rec[ko], ko, "output", file, line),
     });
   }
   return finish(name, file, reqs, anyTs);

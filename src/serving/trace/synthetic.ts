@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { parseWith } from "../../errors/index.js";
 import { Rng } from "../../util/random.js";
+import { SERVING_LIMITS } from "../limits.js";
 import { normalizeTrace, type Request, type Trace } from "./types.js";
 
 const Length = z.discriminatedUnion("kind", [
@@ -27,7 +28,7 @@ export type LengthDist = z.input<typeof Length>;
 
 /** Options of `syntheticTrace`. */
 export const SyntheticSchema = z.object({
-  requests: z.number().int().positive(),
+  requests: z.number().int().positive().max(SERVING_LIMITS.requests),
   /** Requests per second; omit or 0 for an offline batch (all arrive at 0). */
   ratePerSecond: z.number().nonnegative().default(0),
   prompt: Length,
