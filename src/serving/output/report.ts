@@ -23,7 +23,7 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
       const B = run.clients[0]?.spec.maxBatchSize ?? 1;
       const tl = run.clients.map((c) => {
         const L = c.log;
-        const vals = L.prefills.map((p, k) => (p + (L.decodes[k] ?? 0)) / B);
+        const vals = Float64Array.from(L.prefills, (p, k) => (p + (L.decodes[k] ?? 0)) / B);
         return { label: `client ${c.index}`, bins: binIntervals(L.start, L.end, vals, T, 240) };
       });
       return timelineSvg(tl, {
