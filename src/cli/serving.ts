@@ -40,6 +40,7 @@ import {
   type WorkloadOptions,
   writeComparisonFiles,
 } from "../serving/index.js";
+import { predictorNames } from "../serving/predict/index.js";
 import { checkOutputPaths, writeAtomic } from "../util/files.js";
 import {
   choiceOption,
@@ -47,6 +48,7 @@ import {
   intArg,
   listArg,
   nonNegativeNumber,
+  numberListArg,
   positiveInt,
   positiveNumber,
   seedArg,
@@ -65,7 +67,14 @@ import {
 } from "./common.js";
 
 /** How the library's errors name the workload's options: by the flags that set them. */
-const WHERE = { preset: "--preset", trace: "--trace", profile: "--profile", policyParams: "--param" };
+const WHERE = {
+  preset: "--preset",
+  trace: "--trace",
+  profile: "--profile",
+  policyParams: "--param",
+  predictor: "--predictor",
+  history: "--history",
+};
 
 interface WorkloadFlags extends GlobalFlags {
   preset?: string;
@@ -73,6 +82,8 @@ interface WorkloadFlags extends GlobalFlags {
   profile?: string;
   clients?: number;
   param?: string[];
+  predictor?: string;
+  history?: string;
 }
 
 interface OutputFlags {
@@ -102,6 +113,8 @@ function workloadOptions(flags: WorkloadFlags, policy?: string, defaultPreset?: 
     profile: flags.profile,
     clients: flags.clients,
     policyParams: paramsOf(flags, policy),
+    predictor: flags.predictor,
+    history: flags.history,
     where: WHERE,
   };
 }
@@ -126,6 +139,14 @@ function withWorkloadFlags(cmd: Command, presetHelp: string): Command {
       "--param <policy.name=value>",
       "a policy parameter, repeatable (e.g. hybrid.lambda=0.5)",
       collectPairs,
+    )
+    .option(
+      "--predictor <name[:k=v,…]>",
+      `output lengths the policies plan with: ${predictorNames().join(", ")} (default: the true lengths; e.g. buckets, noise:sigma=0.5)`,
+    )
+    .option(
+      "--history <file>",
+      "a trace or `serving batch` results file the predictor is fitted on (default: the workload, in sample)",
     );
 }
 
@@ -192,6 +213,7 @@ async function runComparison(
       clients: w.clients,
       policies,
       policyParams: w.policyParams,
+      predictor: w.predictor,
       packingTimeLimit: flags.timeLimit,
       signal,
       onProgress: bar.update,
@@ -263,6 +285,7 @@ type StudyFlags = WorkloadFlags & {
   requestsPerCase?: number;
   seed: number;
   baseline: string;
+  sigmas?: number[];
 };
 
 async function studyCommand(flags: StudyFlags): Promise<void> {
@@ -277,6 +300,8 @@ async function studyCommand(flags: StudyFlags): Promise<void> {
       seed: flags.seed,
       baseline: flags.baseline,
       policyParams: w.policyParams,
+      predictor: w.predictor,
+      sigmas: flags.sigmas,
       signal,
       onProgress: bar.update,
       onCase: flags.verbose
@@ -432,7 +457,12 @@ function registerStudy(serving: Command): void {
       .option("--cases <n>", "random cases (default 100)", positiveInt, 100)
       .option("--requests-per-case <n>", "requests per case (default: random between n/4 and n)", positiveInt)
       .option("--seed <n>", "seed of the first case (case k uses seed + k)", seedArg, 1)
-      .addOption(choiceOption("--baseline <policy>", "baseline policy", policyNames()).default("vllm-v0")),
+      .addOption(choiceOption("--baseline <policy>", "baseline policy", policyNames()).default("vllm-v0"))
+      .option(
+        "--sigmas <list>",
+        "also run hybrid with noisy lengths (true × exp(σ·Z)) at each σ, e.g. 0,0.25,0.5,1: how much of the gain survives",
+        numberListArg({ min: 0, max: 10 }),
+      ),
     `workload to sample from (default ${DEFAULT_STUDY_PRESET})`,
   );
   withCommonFlags(cmd);

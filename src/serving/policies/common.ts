@@ -61,14 +61,14 @@ export class Router {
   accepted(client: ClientView, seq: SeqView): void {
     const j = client.index;
     this.#requests[j] = (this.#requests[j] ?? 0) + 1;
-    this.#work[j] = (this.#work[j] ?? 0) + workOn(client, seq, this.#lengths);
+    if (this.kind === "least-work") this.#work[j] = (this.#work[j] ?? 0) + workOn(client, seq, this.#lengths);
   }
 
   /** `seq` finished on `client`. */
   finished(client: ClientView, seq: SeqView): void {
     const j = client.index;
     this.#requests[j] = (this.#requests[j] ?? 0) - 1;
-    this.#work[j] = (this.#work[j] ?? 0) - workOn(client, seq, this.#lengths);
+    if (this.kind === "least-work") this.#work[j] = (this.#work[j] ?? 0) - workOn(client, seq, this.#lengths);
   }
 }
 

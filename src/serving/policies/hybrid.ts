@@ -111,12 +111,17 @@ export function nextFinish(c: ClientView, lengths: Lengths = TRUE_LENGTHS): numb
   return d;
 }
 
-/** What the rule reads of output lengths: a request's total and its remainder (true or predicted). */
-export type Lengths = Pick<SeqLengths, "output" | "remaining">;
+/** What the rule reads of output lengths: totals, remainders and the first finish (true or predicted). */
+export type Lengths = Pick<SeqLengths, "output" | "remaining" | "firstFinish">;
 
 const TRUE_LENGTHS: Lengths = {
   output: (s) => s.req.outputTokens,
   remaining: (s) => s.req.outputTokens - s.generated,
+  firstFinish: (running, cap) => {
+    let d = Number.POSITIVE_INFINITY;
+    for (const s of running) d = Math.min(d, s.req.outputTokens - s.generated);
+    return Math.min(d, cap);
+  },
 };
 
 /** What stops a prefill insertion from admitting more: batch slots, the token budget, KV blocks, or the queue's end. */
@@ -152,8 +157,11 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
     let work = new Float64Array(0);
     let assignment: Int32Array | null = null;
     let lengths: Lengths = TRUE_LENGTHS;
+    let predicted = false;
     const router = new Router("least-work");
     const account: number[] = [];
+    // Per client, the idle-slot cost paid while the lookahead rule held free slots (its guard).
+    const held: number[] = [];
     const pool = new ItemPool();
     const key =
       params.order === "longest-first"
@@ -171,6 +179,7 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
       name: "hybrid",
       async prepare(ctx, seqs): Promise<PolicyPlanInfo> {
         lengths = ctx.lengths;
+        predicted = ctx.lengths.predictor !== null;
         router.useLengths(ctx.lengths);
         work = new Float64Array(seqs.length);
         for (const s of seqs) work[s.index] = requestWork(predictedRequest(s, ctx.lengths), ctx.profile);
@@ -237,17 +246,28 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           // α_d/(|D| + f) of every decode iteration; inserting now costs one extra α_p stall.
           // Waiting only pays when a finish lets more requests join the later insertion: not when the
           // queue is exhausted or the token budget (which no finish relaxes) already caps this one.
-          const idle = (f * nextFinish(c, lengths) * c.timeModel.decode.alpha) / (c.running.length + f);
+          // With predicted lengths a finish can be late (Δ stays small while nothing finishes): the
+          // idle cost already paid while holding, once it reaches λ·α_p, releases the slots anyway.
+          // With true lengths Δ is exact and the rule is left as it was (no guard).
+          // Δ = the expected iterations until the first running request finishes (exact with true
+          // lengths; with predicted ones E[min_j R_j] over their uncertainty, summed only as far as
+          // the decision needs).
+          const share = (f * c.timeModel.decode.alpha) / (c.running.length + f);
+          const target = params.lambda * c.timeModel.prefill.alpha;
+          const idle = share * lengths.firstFinish(c.running, Math.ceil(target / share) + 1);
+          const waited = held[c.index] ?? 0;
           const nothingToGain = limit === "queue" || limit === "budget";
-          if (nothingToGain || idle >= params.lambda * c.timeModel.prefill.alpha) {
+          if (nothingToGain || idle >= target || (predicted && waited >= target)) {
+            held[c.index] = 0;
             const B = c.spec.maxBatchSize;
             if (params.select === "aligned" && c.waiting.length > (params.tail ?? 2 * B))
               alignFront(c, f, params.window ?? B, lengths);
             const pre = admitPrefills(c, Number.POSITIVE_INFINITY, pool);
             if (pre.length) return { items: pre };
-          }
+          } else held[c.index] = waited + share;
           return decodeStep(c, pool);
         }
+        held[c.index] = 0;
         if (f > 0 && paid >= params.lambda * c.timeModel.prefill.alpha) {
           const batch = insert(c);
           if (batch) return batch;

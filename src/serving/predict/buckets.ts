@@ -97,6 +97,23 @@ export class BucketModel {
     return (s[k] as number) - generated;
   }
 
+  /** P(o > generated + t | o > generated) over the bucket's outputs; null when none is longer than `generated`. */
+  survival(promptTokens: number, generated: number, t: number): number | null {
+    const s = this.bucketOf(promptTokens).sorted;
+    const above = (x: number) => {
+      let lo = 0;
+      let hi = s.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((s[mid] as number) <= x) lo = mid + 1;
+        else hi = mid;
+      }
+      return s.length - lo;
+    };
+    const base = above(generated);
+    return base === 0 ? null : above(generated + t) / base;
+  }
+
   /** The buckets as rows (for descriptions and tests): lower prompt edge, samples, estimate. */
   rows(): { fromPromptTokens: number; samples: number; estimate: number }[] {
     return this.buckets.map((b, k) => ({

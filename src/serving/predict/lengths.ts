@@ -48,6 +48,37 @@ export class SeqLengths {
     return this.predictor.remaining(this.query(s), s.generated);
   }
 
+  /** P(more than `t` tokens still to come) for a running request (true lengths: 1 or 0). */
+  survival(s: SeqView, t: number): number {
+    if (!this.predictor) return s.req.outputTokens - s.generated > t ? 1 : 0;
+    return this.predictor.survival(this.query(s), s.generated, t);
+  }
+
+  /**
+   * Expected iterations until the first of `running` emits its last token, E[min_j R_j] =
+   * Σ_{t≥0} Π_j P(R_j > t) for independent remainders R_j, summed up to `cap` (the caller only needs
+   * to know whether it reaches `cap`). With true lengths it is min(least remaining, cap) exactly.
+   */
+  firstFinish(running: readonly SeqView[], cap: number): number {
+    if (running.length === 0) return cap;
+    if (!this.predictor) {
+      let d = Number.POSITIVE_INFINITY;
+      for (const s of running) d = Math.min(d, s.req.outputTokens - s.generated);
+      return Math.min(d, cap);
+    }
+    let sum = 0;
+    for (let t = 0; t < cap; t++) {
+      let p = 1;
+      for (const s of running) {
+        p *= this.survival(s, t);
+        if (p === 0) break;
+      }
+      if (p < 1e-9) break;
+      sum += p;
+    }
+    return sum;
+  }
+
   /** A request finished: the predictor may learn its true length. */
   observe(s: SeqView): void {
     this.predictor?.observe({ promptTokens: s.req.promptTokens, outputTokens: s.req.outputTokens });

@@ -30,6 +30,9 @@ function truthOf(q: LengthQuery, name: string): number {
   return q.outputTokens;
 }
 
+/** Survival of a remainder known for sure: 1 while fewer than `remaining` tokens have come, then 0. */
+const sureSurvival = (remaining: number, t: number) => (remaining > t ? 1 : 0);
+
 /** The remainder of a fixed prediction after `generated` tokens (at least one more). */
 const plainRemaining = (predicted: number, generated: number, q: LengthQuery) =>
   Math.max(1, Math.min(predicted - generated, (q.maxTokens ?? Number.POSITIVE_INFINITY) - generated));
@@ -48,6 +51,7 @@ const oracle: PredictorDef<typeof OracleParams> = {
       version: 0,
       predict: (q) => truthOf(q, "oracle"),
       remaining: (q, g) => Math.max(1, truthOf(q, "oracle") - g),
+      survival: (q, g, t) => sureSurvival(truthOf(q, "oracle") - g, t),
       observe() {},
       describe: () => "the true lengths",
     };
@@ -71,6 +75,7 @@ const maxTokens: PredictorDef<typeof MaxTokensParams> = {
       version: 0,
       predict,
       remaining: (q, g) => plainRemaining(predict(q), g, q),
+      survival: (q, g, t) => sureSurvival(plainRemaining(predict(q), g, q), t),
       observe() {},
       describe: () => `max_tokens, else ${params.cap}`,
     };
@@ -128,6 +133,12 @@ const buckets: PredictorDef<typeof BucketParams> = {
         const cap = (q.maxTokens ?? Number.POSITIVE_INFINITY) - g;
         return Math.max(1, Math.min(Math.round(r ?? estimate(q) - g), cap));
       },
+      survival(q, g, t) {
+        const cap = (q.maxTokens ?? Number.POSITIVE_INFINITY) - g;
+        if (t >= cap) return 0;
+        const v = model?.survival(q.promptTokens, g, t) ?? null;
+        return v ?? sureSurvival(Math.round(estimate(q) - g), t);
+      },
       observe(s) {
         if (!params.refit) return;
         samples.push(s);
@@ -168,12 +179,47 @@ const noise: PredictorDef<typeof NoiseParams> = {
       name: "noise",
       version: 0,
       predict,
-      remaining: (q, g) => plainRemaining(predict(q), g, q),
+      remaining: (q, g) => lognormalRemaining(predict(q), params.sigma, g, q),
+      survival(q, g, t) {
+        const p = predict(q);
+        if (t >= (q.maxTokens ?? Number.POSITIVE_INFINITY) - g) return 0;
+        if (params.sigma === 0) return sureSurvival(p - g, t);
+        // o | p is log-normal around p: P(o > x) = Φ(−ln(x/p)/σ), conditioned on o > g
+        const sf = (x: number) => (x <= 0 ? 1 : normalCdf(-Math.log(x / p) / params.sigma));
+        const base = sf(g);
+        return base > 1e-12 ? sf(g + t) / base : 0;
+      },
       observe() {},
       describe: () => `true lengths × exp(${params.sigma}·Z), seed ${params.seed}`,
     };
   },
 };
+
+/** The standard normal distribution function (Abramowitz–Stegun 7.1.26 for erf; |error| < 1.5e-7). */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/**
+ * Tokens still to come under the noise model's own error: given the prediction p, the truth is
+ * log-normal around it, o = p·exp(σ·Z'), so E[o | o > g] = p·e^{σ²/2}·Φ(σ − z)/Φ(−z) with
+ * z = ln(g/p)/σ; the remainder is that minus g (at least 1). A request that outlives its prediction
+ * is expected to run on, rather than to finish at the next step.
+ */
+function lognormalRemaining(p: number, sigma: number, g: number, q: LengthQuery): number {
+  if (sigma === 0 || g <= 0) return plainRemaining(p, g, q);
+  const z = Math.log(g / p) / sigma;
+  const tail = normalCdf(-z);
+  const mean = tail > 1e-12 ? (p * Math.exp((sigma * sigma) / 2) * normalCdf(sigma - z)) / tail : g + 1;
+  return Math.max(1, Math.min(Math.round(mean - g), (q.maxTokens ?? Number.POSITIVE_INFINITY) - g));
+}
 
 /** A per-request seed from the run's seed and the request's index (splitmix-style mixing). */
 function hashSeed(seed: number, index: number): number {

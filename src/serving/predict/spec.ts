@@ -6,7 +6,7 @@
 import { InputError } from "../../errors/index.js";
 import { paramValue } from "../params.js";
 import { predictors } from "./registry.js";
-import type { LengthPredictor, PredictorContext } from "./types.js";
+import type { LengthPredictor, LengthSample, PredictorContext } from "./types.js";
 
 /** A predictor's name and its parameters (validated against the registry). */
 export interface PredictorSpec {
@@ -66,4 +66,51 @@ export function createPredictor(
         .join(", ")}`,
     });
   return def.create(predictors.params(spec.name, spec.params, `${where} ${spec.name}`), ctx);
+}
+
+/** A predictor for simulations: its spec and what it is fitted on, from which each run gets a fresh instance. */
+export interface PredictorSetup {
+  spec: PredictorSpec;
+  /** Served requests it is fitted on (empty for predictors without a history). */
+  history: readonly LengthSample[];
+  /** Where the history came from (a file, or the workload itself). */
+  historySource: string | null;
+  /** Text for results: the spec and its history. */
+  label: string;
+}
+
+/**
+ * The predictor setup of a simulation. A predictor that fits on a history and is given none is
+ * fitted on the workload itself (in sample: it knows the length distribution of these requests by
+ * prompt length, not each request's length), and the label says so.
+ */
+export function predictorSetup(
+  spec: PredictorSpec,
+  workload: { name: string; requests: readonly LengthSample[] },
+  history?: { samples: readonly LengthSample[]; source: string },
+): PredictorSetup {
+  const def = predictors.get(spec.name);
+  if (!def.usesHistory) return { spec, history: [], historySource: null, label: predictorLabel(spec) };
+  if (history)
+    return {
+      spec,
+      history: history.samples,
+      historySource: history.source,
+      label: `${predictorLabel(spec)} (fitted on ${history.source})`,
+    };
+  return {
+    spec,
+    history: workload.requests.map((r) => ({ promptTokens: r.promptTokens, outputTokens: r.outputTokens })),
+    historySource: `${workload.name} (in sample)`,
+    label: `${predictorLabel(spec)} (fitted on ${workload.name}, in sample)`,
+  };
+}
+
+/** A fresh predictor for one simulated run (true lengths available). */
+export function simulationPredictor(setup: PredictorSetup): LengthPredictor {
+  return createPredictor(setup.spec, {
+    history: setup.history,
+    historySource: setup.historySource ?? undefined,
+    truth: true,
+  });
 }

@@ -35,6 +35,11 @@ export interface LengthPredictor {
    * prediction conditioned on the request having run that long.
    */
   remaining(q: LengthQuery, generated: number): number;
+  /**
+   * P(more than `t` tokens still to come | `generated` emitted): the predictor's uncertainty, from
+   * which a policy computes when the first of several running requests is expected to finish.
+   */
+  survival(q: LengthQuery, generated: number, t: number): number;
   /** A completed request's true length (a predictor that learns online refits from these). */
   observe(sample: LengthSample): void;
   /** Bumped whenever the predictions change (after a refit): planners re-plan when it moves. */
