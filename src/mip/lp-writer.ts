@@ -12,12 +12,14 @@
 import { MisuseError } from "../errors/index.js";
 import type { Model } from "./model.js";
 
+/** How `toLpText` writes names and lines. */
 export interface LpWriteOptions {
   names?: "strict" | "escape";
   /** Terms per line before wrapping (LP lines should stay under 255 characters). */
   termsPerLine?: number;
 }
 
+/** The LP text and the names it uses for each column and row. */
 export interface LpText {
   text: string;
   /** Written column name by variable index. */
@@ -33,6 +35,7 @@ const RESERVED =
 /** `e12` or `E3` alone could read as an exponent after a number. */
 const EXPONENT_LIKE = /^[eE][0-9]/;
 
+/** Whether `name` can be written as is in a CPLEX LP file. */
 export function isValidLpName(name: string): boolean {
   return VALID_NAME.test(name) && !RESERVED.test(name) && !EXPONENT_LIKE.test(name);
 }
@@ -90,6 +93,7 @@ function linear(
   return parts.join(" ").replace(/ \n {2} /g, "\n   ");
 }
 
+/** Writes a model as CPLEX LP text (names checked or escaped, see the module comment). */
 export function toLpText(model: Model, opts: LpWriteOptions = {}): LpText {
   if (model.numVars === 0)
     throw new MisuseError({

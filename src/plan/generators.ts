@@ -4,22 +4,31 @@
  * a multimodal branch (vision and text encoders in parallel → fusion → decoder).
  * Times are per micro-batch in seconds (or any unit, consistently); memory in bytes (or units).
  */
+import { z } from "zod";
 import type { GraphInput } from "./graph.js";
 
-export interface ChainOptions {
-  stages: number;
-  microBatches: number;
-  forward?: number;
-  backward?: number;
-  weight?: number;
-  activationBytes?: number;
-  /** F&B time for a stage pair; omitted = no overlap. */
-  forwardBackward?: number;
-  /** Per-stage time multipliers (non-uniform chains); default all 1. */
-  scale?: number[];
-  bytes?: number;
-  name?: string;
-}
+const count = z.number().int().positive();
+const time = z.number().nonnegative();
+
+/** Parameters of `transformerChain`. */
+export const ChainOptionsSchema = z
+  .object({
+    stages: count,
+    microBatches: count,
+    forward: time.optional(),
+    backward: time.optional(),
+    weight: time.optional(),
+    activationBytes: time.optional(),
+    /** F&B time for a stage pair; omitted = no overlap. */
+    forwardBackward: z.number().positive().optional(),
+    /** Per-stage time multipliers (non-uniform chains); default all 1. */
+    scale: z.array(z.number().positive()).optional(),
+    bytes: time.optional(),
+    name: z.string().optional(),
+  })
+  .strict();
+/** Parameters of `transformerChain`. */
+export type ChainOptions = z.input<typeof ChainOptionsSchema>;
 
 /** A chain of `stages` operators, each one pipeline stage (a group of transformer layers). */
 export function transformerChain(o: ChainOptions): GraphInput {
@@ -46,16 +55,21 @@ export function transformerChain(o: ChainOptions): GraphInput {
   };
 }
 
-export interface MoeOptions {
-  layers: number;
-  experts: number;
-  microBatches: number;
-  attention?: number;
-  expert?: number;
-  /** Bytes moved router → expert and expert → combine (the all-to-all). */
-  dispatchBytes?: number;
-  overlapFactor?: number;
-}
+/** Parameters of `moeStack`. */
+export const MoeOptionsSchema = z
+  .object({
+    layers: count,
+    experts: count,
+    microBatches: count,
+    attention: time.optional(),
+    expert: time.optional(),
+    /** Bytes moved router → expert and expert → combine (the all-to-all). */
+    dispatchBytes: time.optional(),
+    overlapFactor: z.number().positive().optional(),
+  })
+  .strict();
+/** Parameters of `moeStack`. */
+export type MoeOptions = z.input<typeof MoeOptionsSchema>;
 
 /** L MoE layers: attn_l → router_l → expert_l_e (parallel) → combine_l → attn_{l+1}. */
 export function moeStack(o: MoeOptions): GraphInput {
@@ -90,15 +104,20 @@ export function moeStack(o: MoeOptions): GraphInput {
   };
 }
 
-export interface MultimodalOptions {
-  microBatches: number;
-  visionLayers?: number;
-  textLayers?: number;
-  decoderLayers?: number;
-  layer?: number;
-  bytes?: number;
-  overlapFactor?: number;
-}
+/** Parameters of `multimodal`. */
+export const MultimodalOptionsSchema = z
+  .object({
+    microBatches: count,
+    visionLayers: count.optional(),
+    textLayers: count.optional(),
+    decoderLayers: count.optional(),
+    layer: time.optional(),
+    bytes: time.optional(),
+    overlapFactor: z.number().positive().optional(),
+  })
+  .strict();
+/** Parameters of `multimodal`. */
+export type MultimodalOptions = z.input<typeof MultimodalOptionsSchema>;
 
 /** vision encoder ‖ text encoder → fusion → decoder, each encoder/decoder a chain of layers. */
 export function multimodal(o: MultimodalOptions): GraphInput {
@@ -135,4 +154,20 @@ export function multimodal(o: MultimodalOptions): GraphInput {
     operators: ops,
     edges,
   };
+}
+
+/** A generator call as data (a preset's `generator`): its kind and its parameters. */
+export const GeneratorSpecSchema = z.discriminatedUnion("kind", [
+  ChainOptionsSchema.extend({ kind: z.literal("chain") }),
+  MoeOptionsSchema.extend({ kind: z.literal("moe") }),
+  MultimodalOptionsSchema.extend({ kind: z.literal("multimodal") }),
+]);
+/** A generator call as data. */
+export type GeneratorSpec = z.output<typeof GeneratorSpecSchema>;
+
+/** Runs the generator a spec names. */
+export function generateGraph(spec: GeneratorSpec): GraphInput {
+  if (spec.kind === "chain") return transformerChain(spec);
+  if (spec.kind === "moe") return moeStack(spec);
+  return multimodal(spec);
 }
