@@ -63,12 +63,12 @@ export interface SolveFileReport {
 const StartSchema = z.record(z.string(), z.number().refine(Number.isFinite, "must be a finite number"));
 
 /** Reads a MIP start: a JSON/YAML object of variable name → value (partial is fine). */
-export async function readStart(file: string): Promise<Record<string, number>> {
+async function readStart(file: string): Promise<Record<string, number>> {
   return parseWith(StartSchema, await readStructured(file), file, 'give an object like {"x": 1, "y": 0}');
 }
 
 /** The format of a model file from its name. */
-export function formatOf(file: string): ModelFormat {
+function formatOf(file: string): ModelFormat {
   return file.toLowerCase().endsWith(".mps") ? "mps" : "lp";
 }
 

@@ -51,7 +51,7 @@ export function transformerChain(o: ChainOptions): GraphInput {
     microBatches: o.microBatches,
     ...(o.forwardBackward !== undefined ? { overlap: { factor: o.forwardBackward / (F + B) } } : {}),
     operators: ops,
-    edges: ops.slice(1).map((op, i) => ({ from: ops[i]!.id, to: op.id, bytes: o.bytes ?? 0 })),
+    edges: ops.slice(1).map((op, i) => ({ from: `stage${i}`, to: op.id, bytes: o.bytes ?? 0 })),
   };
 }
 
@@ -135,7 +135,8 @@ export function multimodal(o: MultimodalOptions): GraphInput {
         weight: T * scale,
         activationBytes: scale,
       });
-      if (i > 0) edges.push({ from: ids[i - 1]!, to: id, bytes: o.bytes ?? 0 });
+      const prev = ids.at(-1);
+      if (prev !== undefined) edges.push({ from: prev, to: id, bytes: o.bytes ?? 0 });
       ids.push(id);
     }
     return ids;
@@ -143,10 +144,11 @@ export function multimodal(o: MultimodalOptions): GraphInput {
   const vis = chain("vision", o.visionLayers ?? 4, 1);
   const txt = chain("text", o.textLayers ?? 2, 1);
   ops.push({ id: "fusion", forward: 0.5 * T, backward: T, weight: 0.5 * T, activationBytes: 0.5 });
-  edges.push({ from: vis[vis.length - 1]!, to: "fusion", bytes: o.bytes ?? 0 });
-  edges.push({ from: txt[txt.length - 1]!, to: "fusion", bytes: o.bytes ?? 0 });
+  for (const last of [vis.at(-1), txt.at(-1)])
+    if (last !== undefined) edges.push({ from: last, to: "fusion", bytes: o.bytes ?? 0 });
   const dec = chain("decoder", o.decoderLayers ?? 4, 1);
-  edges.push({ from: "fusion", to: dec[0]!, bytes: o.bytes ?? 0 });
+  const [firstDecoder] = dec;
+  if (firstDecoder !== undefined) edges.push({ from: "fusion", to: firstDecoder, bytes: o.bytes ?? 0 });
   return {
     name: "multimodal",
     microBatches: o.microBatches,

@@ -4,6 +4,8 @@
  * from the best candidate that fits the memory limit (`planner/lns.ts`) → one run record whose
  * candidates are all timed by the same event simulator.
  */
+
+import { MisuseError } from "../errors/index.js";
 import type { OnProgress } from "../util/progress.js";
 import { lowerBound, placementOf } from "./bound.js";
 import {
@@ -17,8 +19,8 @@ import {
   minimumMemory,
 } from "./candidates.js";
 import type { Cluster } from "./cluster.js";
-import { PlanInputError } from "./errors.js";
 import type { Graph } from "./graph.js";
+import { checkStages } from "./inputs.js";
 import type { PlanOptions } from "./options.js";
 import type { RoundInfo } from "./planner/accept.js";
 import { unitDevices } from "./planner/fdjssp.js";
@@ -100,12 +102,7 @@ export async function runPlan(
 function pipelineStages(graph: Graph, ug: UnitGraph, cluster: Cluster, options: PlanOptions): UnitGraph {
   const explicit = graph.operators.map((o) => o.stage);
   const given = explicit.filter((s): s is number => s !== undefined);
-  if (options.stages !== undefined && options.stages > ug.units.length)
-    throw new PlanInputError({
-      where: "options.stages",
-      what: `${options.stages} stages but the graph has ${ug.units.length} operators`,
-      hint: "use at most one stage per operator",
-    });
+  checkStages(graph, options);
   const S =
     options.stages ??
     (given.length === explicit.length
@@ -160,7 +157,12 @@ function warmStart(
     else placement = "free";
   }
   const warm = (placement === "free" ? published.find(perUnit) : undefined) ?? start ?? fitting[0];
-  if (!warm) throw new RangeError("warmStart: no fitting candidate");
+  if (!warm)
+    throw new MisuseError({
+      where: "runPlan",
+      what: "no candidate fits",
+      hint: "report the infeasible case first",
+    });
   return { warm, placement, why };
 }
 

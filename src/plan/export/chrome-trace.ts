@@ -6,6 +6,7 @@
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
 
+/** A simulated schedule as Chrome-trace JSON (see the module comment). */
 export function toChromeTrace(ug: UnitGraph, sim: SimResult, name = "schedule", usPerUnit = 1e6): string {
   const events: Record<string, unknown>[] = [];
   sim.devices.forEach((d, dev) => {
@@ -22,9 +23,11 @@ export function toChromeTrace(ug: UnitGraph, sim: SimResult, name = "schedule", 
         ts: a.start * usPerUnit,
         dur: (a.end - a.start) * usPerUnit,
         args: {
-          unit: ug.units[a.unit]!.id,
+          unit: ug.units[a.unit]?.id,
           microBatch: a.mb,
-          ...(a.pass === "FB" ? { backwardUnit: ug.units[a.unit2!]!.id, backwardMicroBatch: a.mb2 } : {}),
+          ...(a.pass === "FB"
+            ? { backwardUnit: ug.units[a.unit2 ?? -1]?.id, backwardMicroBatch: a.mb2 }
+            : {}),
         },
       });
     }

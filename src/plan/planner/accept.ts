@@ -12,14 +12,14 @@ import type { UnitGraph } from "../units.js";
 import { type ModelSize, NO_MODEL } from "./fdjssp-model.js";
 
 /** Σ of every action's start: smaller is more compact. */
-export function sumStarts(sim: SimResult): number {
+function sumStarts(sim: SimResult): number {
   let s = 0;
   for (const d of sim.devices) for (const a of d.timeline) s += a.start;
   return s;
 }
 
 /** Merges an I immediately followed by its own W into one full backward B (same device time). */
-export function fuseBackwards(s: Schedule): Schedule {
+function fuseBackwards(s: Schedule): Schedule {
   return {
     ...s,
     devices: s.devices.map((list) => {

@@ -24,6 +24,8 @@
  *                complete MIP start and a solve never returns anything worse.
  *   extraction   per device, operations ordered by start; paired F and I back to F&B actions.
  */
+
+import { MisuseError } from "../../errors/index.js";
 import { LinExpr, Model, type SolveResult, solveModel, type Var } from "../../mip/index.js";
 import type { Schedule } from "../schedule.js";
 import type { UnitGraph } from "../units.js";
@@ -114,7 +116,12 @@ export class FdjsspBuilder {
 
   /** The makespan variable (after `starts`). */
   get C(): Var {
-    if (!this.#C) throw new Error("FdjsspBuilder: call starts() first");
+    if (!this.#C)
+      throw new MisuseError({
+        where: "FdjsspBuilder",
+        what: "C is used before starts()",
+        hint: "call starts() first",
+      });
     return this.#C;
   }
 

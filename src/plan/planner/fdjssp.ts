@@ -320,7 +320,12 @@ class FreeLayout implements Layout {
     const ks = Array.from({ length: this.#D }, (_, k) => k);
     if (!ks.some((k) => this.#at(a, k) !== 0 && this.#at(b, k) !== 0)) return 0;
     const builder = this.#b;
-    if (!builder) throw new Error("FreeLayout: attach() first");
+    if (!builder)
+      throw new MisuseError({
+        where: "FreeLayout",
+        what: "used before attach()",
+        hint: "attach it to the builder first",
+      });
     const warm = this.#warmDev[a] === this.#warmDev[b] ? 1 : 0;
     const z = builder.variable({ name: `z_${a}_${b}`, lb: 0, ub: 1 }, warm);
     const m = builder.model;

@@ -6,6 +6,7 @@
  * `toActions` is the inverse: operations in device order back to schedule actions.
  */
 import type { Cluster } from "../cluster.js";
+import { ScheduleError } from "../errors.js";
 import type { Action } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
@@ -71,7 +72,12 @@ export function operationTable(
     const seq = seqs[dev] ?? [];
     const put = (kind: OpKind, unit: number, mb: number, start: number, warmDur?: number) => {
       const u = ug.units[unit];
-      if (!u) throw new RangeError(`no unit ${unit}`);
+      if (!u)
+        throw new ScheduleError({
+          where: `device ${d0}`,
+          what: `no unit ${unit}`,
+          hint: "time the schedule on its graph",
+        });
       const dur = (kind === OP_F ? u.forward : kind === OP_I ? u.backward - u.weight : u.weight) / speed;
       const o = id(kind, unit, mb);
       ops[o] = { kind, unit, mb, dev, dur, start, warmDur: warmDur ?? dur, pos: seq.length };
@@ -93,7 +99,12 @@ export function operationTable(
     }
   }
   const missing = ops.indexOf(undefined);
-  if (missing >= 0 || ops.length === 0) throw new RangeError(`the incumbent has no operation ${missing}`);
+  if (missing >= 0)
+    throw new ScheduleError({
+      where: "incumbent",
+      what: `operation ${missing} is not scheduled`,
+      hint: "warm-start from a complete schedule",
+    });
   return { ops: ops as Operation[], seqs, pairs, makespan: sim.makespan, id };
 }
 

@@ -75,9 +75,11 @@ export async function solveWindow(inp: WindowInput): Promise<WindowResult> {
     b.pairing(
       pairCandidates(table, win),
       (f, i) => chunkTime(ug, cluster, table, rho, f, i),
-      (f, i) => Math.max(b.hi[f]! - b.lo[i]!, b.hi[i]! - b.lo[f]!),
+      (f, i) => Math.max(bigM(b, f, i, 0), bigM(b, i, f, 0)),
     );
-  b.precedence(ug, (p, s, bytes) => transferTime(cluster, table.ops[p]!.dev, table.ops[s]!.dev, bytes));
+  b.precedence(ug, (p, s, bytes) =>
+    transferTime(cluster, table.ops[p]?.dev ?? 0, table.ops[s]?.dev ?? 0, bytes),
+  );
   for (let d = 0; d < D; d++) {
     windowOrder(b, win[d] ?? []);
     laterChain(b, table.seqs[d] ?? [], win[d] ?? [], fixedEnd[d] ?? 0, d);
@@ -180,10 +182,13 @@ function windowOrder(b: FdjsspBuilder, win: readonly number[]): void {
   for (const [x, a] of win.entries())
     for (const c of win.slice(x + 1)) {
       if (Math.floor(a / 3) === Math.floor(c / 3)) continue; // F < I < W by precedence
-      const mAC = b.hi[a]! + b.maxDuration(a) - b.lo[c]!;
-      const mCA = b.hi[c]! + b.maxDuration(c) - b.lo[a]!;
-      b.order(a, c, mAC, mCA);
+      b.order(a, c, bigM(b, a, c, b.maxDuration(a)), bigM(b, c, a, b.maxDuration(c)));
     }
+}
+
+/** Big-M for "S_y ≥ S_x + len": the latest x may end minus the earliest y may start. */
+function bigM(b: FdjsspBuilder, x: number, y: number, len: number): number {
+  return (b.hi[x] ?? 0) + len - (b.lo[y] ?? 0);
 }
 
 /**
