@@ -83,7 +83,7 @@ function addInputFlags(cmd: Command): Command {
     .addOption(
       choiceOption(
         "--placement <mode>",
-        "unit → device in the MIP: auto | fixed (the warm start's) | free (assignment variables, small instances)",
+        "unit → device in the MIP (fixed: the warm start's; free: assignment variables, small instances)",
         PLACEMENTS,
       ),
     );
