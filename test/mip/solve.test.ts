@@ -79,10 +79,12 @@ describe("limits, warm starts and cancellation", () => {
   const hard = randomJobShop(11, 10, 5);
 
   it("a node limit stops at the same point on any machine: status node_limit, a valid incumbent, a bound below it", async () => {
-    const built = buildJobShop(hard);
+    const inst = randomJobShop(3, 8, 4);
+    const built = buildJobShop(inst);
     const { model } = built;
-    const { warm } = serialSchedule(hard, built);
-    const opts = { nodeLimit: 20, timeLimit: 600, warmStart: { byIndex: warm } };
+    const { warm } = serialSchedule(inst, built);
+    // in this thread: the two solves share one solver instance
+    const opts = { nodeLimit: 20, timeLimit: 600, warmStart: { byIndex: warm }, inline: true };
     const r = await solveModel(model, opts);
     expect(r.status).toBe("node_limit");
     expect(r.solverStatus).toBe("solutionLimit");
