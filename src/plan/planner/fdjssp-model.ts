@@ -279,15 +279,16 @@ export class FdjsspBuilder {
     }
     this.#before.set(`${a},${b}`, { e: new LinExpr().add(y), warm: warmAB });
     this.#before.set(`${b},${a}`, { e: ba, warm: paired ? 0 : 1 - warmAB });
-    // S_b − end_a ≥ −M(1 − y) − M(1 − z);  S_a − end_b ≥ −M(1 − before_ba) − M(1 − z)
+    // S_b − end_a ≥ −M(1 − y) [− M(1 − z)];  S_a − end_b ≥ −M(1 − before_ba) [− M(1 − z)]
     const r1 = this.start(b).sub(this.end(a)).sub(y, mAB);
     const r2 = this.start(a).sub(this.end(b)).add(ba, -mBA);
-    if (typeof same !== "number") {
-      r1.sub(same, mAB).add(mAB);
-      r2.sub(same, mBA).add(mBA);
+    const shared = typeof same !== "number";
+    if (shared) {
+      r1.sub(same, mAB);
+      r2.sub(same, mBA);
     }
-    this.model.addConstraint(r1, ">=", -mAB);
-    this.model.addConstraint(r2, ">=", -mBA);
+    this.model.addConstraint(r1, ">=", shared ? -2 * mAB : -mAB);
+    this.model.addConstraint(r2, ">=", shared ? -2 * mBA : -mBA);
   }
 
   /**
