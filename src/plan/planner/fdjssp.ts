@@ -25,7 +25,7 @@ import type { Schedule } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
 import { addBin, type Bin, FdjsspBuilder, FREE, type ModelSize } from "./fdjssp-model.js";
-import { OP_F, OP_I, type OperationTable, operationTable } from "./operations.js";
+import { chunkTime, OP_F, OP_I, type OperationTable, operationTable } from "./operations.js";
 
 /** What the whole-model MIP takes. */
 export interface WholeModelInput {
@@ -153,23 +153,6 @@ export async function solveWholeModel(inp: WholeModelInput): Promise<WholeModelR
   if (!result.values) return { result, schedule: null, size, tieBreak, unitDevice: null, symmetryBroken };
   const schedule = b.extract(result.values, D, place.deviceOf(result.values));
   return { result, schedule, size, tieBreak, unitDevice: place.unitDevice(result.values), symmetryBroken };
-}
-
-/** Duration of the F&B chunk of forward f and input gradient i on f's device. */
-function chunkTime(
-  ug: UnitGraph,
-  cluster: Cluster,
-  table: OperationTable,
-  rho: number,
-  f: number,
-  i: number,
-): number {
-  const of = table.ops[f];
-  const oi = table.ops[i];
-  if (!of || !oi) return 0;
-  const forward = ug.units[of.unit]?.forward ?? 0;
-  const backward = ug.units[oi.unit]?.backward ?? 0;
-  return (rho * (forward + backward)) / (cluster.devices[of.dev]?.speed ?? 1);
 }
 
 const sameJob = (a: number, b: number) => Math.floor(a / 3) === Math.floor(b / 3);

@@ -108,6 +108,23 @@ export function operationTable(
   return { ops: ops as Operation[], seqs, pairs, makespan: sim.makespan, id };
 }
 
+/** Duration of the F&B chunk of forward f and input gradient i (overlap factor ρ) on f's device. */
+export function chunkTime(
+  ug: UnitGraph,
+  cluster: Cluster,
+  table: OperationTable,
+  rho: number,
+  f: number,
+  i: number,
+): number {
+  const of = table.ops[f];
+  const oi = table.ops[i];
+  if (!of || !oi) return 0;
+  const forward = ug.units[of.unit]?.forward ?? 0;
+  const backward = ug.units[oi.unit]?.backward ?? 0;
+  return (rho * (forward + backward)) / (cluster.devices[of.dev]?.speed ?? 1);
+}
+
 /**
  * A device's operations, in execution order, back to schedule actions. A paired F (key of
  * `pairOfF`) and its I become one F&B action; the W of a paired I (the next op id) is implied and

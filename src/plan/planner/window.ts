@@ -24,7 +24,7 @@ import type { Schedule } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
 import { FdjsspBuilder, FIXED, FREE, LATER, type ModelSize, type OpClass } from "./fdjssp-model.js";
-import { OP_F, OP_I, type OperationTable, operationTable } from "./operations.js";
+import { chunkTime, OP_F, OP_I, type OperationTable, operationTable } from "./operations.js";
 
 /** What one window MIP takes. */
 export interface WindowInput {
@@ -159,22 +159,6 @@ function* pairCandidates(table: OperationTable, win: readonly number[][]): Itera
       if (table.ops[f]?.kind === OP_F)
         for (const i of list)
           if (table.ops[i]?.kind === OP_I && table.ops[i]?.mb !== table.ops[f]?.mb) yield [f, i];
-}
-
-function chunkTime(
-  ug: UnitGraph,
-  cluster: Cluster,
-  table: OperationTable,
-  rho: number,
-  f: number,
-  i: number,
-): number {
-  const of = table.ops[f];
-  const oi = table.ops[i];
-  if (!of || !oi) return 0;
-  const forward = ug.units[of.unit]?.forward ?? 0;
-  const backward = ug.units[oi.unit]?.backward ?? 0;
-  return (rho * (forward + backward)) / (cluster.devices[of.dev]?.speed ?? 1);
 }
 
 /** Every pair of free operations of one device gets an order binary, with big-M from their bounds. */
