@@ -5,6 +5,7 @@
  */
 export { runDemo } from "./demo/index.js";
 export * from "./errors/index.js";
+export * as merge from "./merge/index.js";
 export * from "./mip/index.js";
 export * as plan from "./plan/index.js";
 export * from "./report/index.js";

@@ -84,3 +84,16 @@ export function collectPairs(v: string, prev: string[] = []): string[] {
 export function choiceOption(flags: string, description: string, choices: readonly string[]): Option {
   return new Option(flags, description).choices(choices);
 }
+
+/**
+ * A size in bytes: a number with an optional unit, decimal K/M/G/T (as mergekit's
+ * `--out-shard-size`) or binary KiB/MiB/GiB/TiB; `B` optional (`5G`, `500MB`, `2GiB`, `1048576`).
+ */
+export function byteSizeArg(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(i)?)?b?\s*$/i.exec(v);
+  if (!m) throw new InvalidArgumentError("must be a size such as 5G, 500MB, 2GiB or a number of bytes");
+  const exp = m[2] ? "kmgt".indexOf(m[2].toLowerCase()) + 1 : 0;
+  const n = Number(m[1]) * (m[3] ? 1024 : 1000) ** exp;
+  if (!(n >= 1) || !Number.isFinite(n)) throw new InvalidArgumentError("must be at least 1 byte");
+  return Math.floor(n);
+}

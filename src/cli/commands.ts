@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import * as demo from "./demo.js";
 import * as inspect from "./inspect.js";
+import * as merge from "./merge.js";
 import * as plan from "./plan.js";
 import * as serving from "./serving.js";
 import * as solve from "./solve.js";
@@ -16,6 +17,7 @@ export interface CliCommand {
 export const commands: CliCommand[] = [
   demo.command,
   inspect.command,
+  merge.command,
   plan.command,
   serving.command,
   solve.command,
