@@ -6,6 +6,7 @@ import { htmlPage } from "../report/html.js";
 import { writeFolderAtomic } from "../util/files.js";
 import type { OnProgress } from "../util/progress.js";
 import { frugalVersion } from "../util/version.js";
+import { mergeSection } from "./merge.js";
 import { mipSection } from "./mip.js";
 import { planSection } from "./plan.js";
 import type { DemoOutcome, DemoSection } from "./section.js";
@@ -13,7 +14,13 @@ import { servingSection } from "./serving.js";
 import { tensorSection } from "./tensor.js";
 
 /** The sections, in report order. Each capability adds its own. */
-export const demoSections: DemoSection[] = [mipSection, planSection, servingSection, tensorSection];
+export const demoSections: DemoSection[] = [
+  mipSection,
+  planSection,
+  servingSection,
+  tensorSection,
+  mergeSection,
+];
 
 export interface DemoOptions {
   out: string;
