@@ -37,7 +37,7 @@ import { renderTable } from "../src/util/table.js";
 const args = process.argv.slice(2);
 const here = fileURLToPath(new URL(".", import.meta.url));
 const flag = (name: string) => args.includes(name);
-const valueOf = (name: string) => {
+const optionValue = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { backend: be.backend, threads: be.threads };
   try {
     if (flag("--lore-only")) {
-      const lore = await loreBench(root, Number(valueOf("--size") ?? 4096));
+      const lore = await loreBench(root, Number(optionValue("--size") ?? 4096));
       process.stdout.write(`${JSON.stringify(lore)}\n`);
       return;
     }
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
     out.goals = { peakMemoryRatio: memRatio, linearOverRead: linRatio };
     let lore: LoreBench | undefined;
     if (!flag("--no-lore")) {
-      lore = await loreBench(root, Number(valueOf("--size") ?? 4096));
+      lore = await loreBench(root, Number(optionValue("--size") ?? 4096));
       out.lore = lore;
     }
     if (flag("--json")) {
