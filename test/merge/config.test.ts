@@ -1,5 +1,5 @@
 /** mergekit configs: parsing, parameter evaluation as mergekit does it, and every user-facing error (pinned). */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -138,6 +138,18 @@ dtype: float16
       "models: [{model: ./a}, {model: ./b}]\nmerge_method: lore\nparameters: {mu: 2, combine: ties}\n",
     );
     expect(c.baseModel).toBeNull();
+  });
+});
+
+describe("the shipped examples", () => {
+  it("are valid configs for their methods", async () => {
+    const dir = new URL("../../examples/merge/", import.meta.url);
+    const files = (await readdir(dir)).filter((f) => f.endsWith(".yml")).sort();
+    expect(files).toEqual(["lore.yml", "passthrough.yml", "slerp.yml", "ties.yml"]);
+    for (const f of files) {
+      const c = parseMergeConfig(parse(await readFile(new URL(f, dir), "utf8")), f, { skipPathCheck: true });
+      expect(c.methodName).toBe(f.replace(".yml", ""));
+    }
   });
 });
 

@@ -158,15 +158,28 @@ export function solveLore(
         svtSweep({ rows, cols, data: A }, tau, states[i]!, { ...opts, backend: b }),
     );
     // r_i = A_i − δ_i, accumulate r̄; nuclear norms; ‖r_i‖².
-    acc.fill(0);
     let sumR2 = 0;
     let nuc = 0;
+    const invN = 1 / n;
     for (const [i, A] of R.entries()) {
       const f = factors[i]!;
       subtractLowRank({ rows, cols, data: A }, f, 1, b);
       for (const v of f.s) nuc += v;
-      sumR2 += sumSquares(A);
-      for (let j = 0; j < size; j++) acc[j] = acc[j]! + A[j]! / n;
+      // ‖r_i‖² and r̄ += r_i / n in one pass (the first model initializes r̄).
+      let ss = 0;
+      if (i === 0)
+        for (let j = 0; j < size; j++) {
+          const v = A[j]!;
+          ss += v * v;
+          acc[j] = v * invN;
+        }
+      else
+        for (let j = 0; j < size; j++) {
+          const v = A[j]!;
+          ss += v * v;
+          acc[j] = acc[j]! + v * invN;
+        }
+      sumR2 += ss;
     }
     // Scalars of the dual bound and of the restart test, in one pass over r̄, y, x, θ̄.
     let rbar2 = 0;

@@ -37,18 +37,29 @@ export const linear: MergeMethod<typeof params, typeof tensorParams> = {
     return undefined;
   },
   merge({ tensors, tensorParams: p, params: g }) {
-    const n = tensors[0]!.length;
-    const out = new Float32Array(n);
-    let wsum = 0;
-    for (const [i, x] of tensors.entries()) {
+    // Σ w_i x_i accumulated into the first input (in order, rounded to float32 after every step as a
+    // plain loop would), then × 1/Σw fused into the last pass.
+    const out = tensors[0]!;
+    const n = out.length;
+    const w0 = p[0]!.weight;
+    const wsum = p.reduce((s, q) => s + q.weight, 0);
+    const scale = g.normalize ? 1 / wsum : 1;
+    const last = tensors.length - 1;
+    if (last === 0) {
+      const f = w0 * scale;
+      if (f !== 1) for (let j = 0; j < n; j++) out[j] = Math.fround(out[j]! * w0) * scale;
+      return { data: out };
+    }
+    if (w0 !== 1) for (let j = 0; j < n; j++) out[j] = w0 * out[j]!;
+    for (let i = 1; i < last; i++) {
+      const x = tensors[i]!;
       const w = p[i]!.weight;
-      wsum += w;
       for (let j = 0; j < n; j++) out[j] = out[j]! + w * x[j]!;
     }
-    if (g.normalize) {
-      const s = 1 / wsum;
-      for (let j = 0; j < n; j++) out[j] = out[j]! * s;
-    }
+    const x = tensors[last]!;
+    const w = p[last]!.weight;
+    if (scale === 1) for (let j = 0; j < n; j++) out[j] = out[j]! + w * x[j]!;
+    else for (let j = 0; j < n; j++) out[j] = Math.fround(out[j]! + w * x[j]!) * scale;
     return { data: out };
   },
 };
