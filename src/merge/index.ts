@@ -69,9 +69,9 @@ export {
   keepRankRange,
   magnitudeOutliersPrune,
   magnitudePrune,
-  quickselect,
   randomPrune,
   rescaleL1,
+  selectAbs,
 } from "./methods/sparsify.js";
 export type {
   AnyMergeMethod,

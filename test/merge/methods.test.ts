@@ -8,7 +8,7 @@ import {
   mergeMethodNames,
   mergeMethods,
   modelStockRatio,
-  quickselect,
+  selectAbs,
 } from "../../src/merge/index.js";
 import { Rng } from "../../src/util/random.js";
 import { expectAllClose, expectClose } from "../helpers/tolerance.js";
@@ -393,15 +393,17 @@ describe("lore", () => {
 });
 
 describe("selection kernels", () => {
-  it("quickselect returns the k-th smallest", () => {
+  it("selectAbs returns the k-th smallest magnitude and how many are smaller", () => {
     fc.assert(
       fc.property(
         fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 60 }),
         fc.nat(),
         (xs, k0) => {
           const k = k0 % xs.length;
-          const sorted = Float32Array.from(xs).sort();
-          expect(quickselect(Float32Array.from(xs), k)).toBe(sorted[k]);
+          const abs = Float32Array.from(xs, Math.abs).sort();
+          const r = selectAbs(Float32Array.from(xs), k);
+          expect(r.value).toBe(abs[k]);
+          expect(r.less).toBe(abs.filter((v) => v < abs[k]!).length);
         },
       ),
     );

@@ -125,26 +125,30 @@ export function mixDeltas(
     if (scale !== 1) for (let j = 0; j < n; j++) out[j] = out[j]! * scale;
     return out;
   }
-  for (let j = 0; j < n; j++) {
-    // elect the sign
-    let elect = 0;
-    for (let i = 0; i < k; i++) {
-      const v = weights[i]! * deltas[i]![j]!;
-      elect += consensus === "sum" ? v : Math.sign(v);
-    }
-    const sign = elect >= 0 ? 1 : -1;
-    let sum = 0;
-    let div = 0;
-    for (let i = 0; i < k; i++) {
-      const w = weights[i]!;
-      const v = w * deltas[i]![j]!;
-      if (Math.sign(v) === sign) {
-        sum += v;
-        div += w;
+  // Elect: s_j = sign(Σ_i w_i δ_ij) (sum) or sign(Σ_i sign(w_i δ_ij)) (count); 0 counts as +.
+  const elect = new Float32Array(n);
+  for (let i = 0; i < k; i++) {
+    const d = deltas[i]!;
+    const w = weights[i]!;
+    if (consensus === "sum") for (let j = 0; j < n; j++) elect[j] = elect[j]! + w * d[j]!;
+    else for (let j = 0; j < n; j++) elect[j] = elect[j]! + Math.sign(w * d[j]!);
+  }
+  // Sum the agreeing entries and their weights (the divisor of the disjoint mean).
+  const div = new Float32Array(n);
+  for (let i = 0; i < k; i++) {
+    const d = deltas[i]!;
+    const w = weights[i]!;
+    for (let j = 0; j < n; j++) {
+      const v = w * d[j]!;
+      if ((v > 0 && elect[j]! >= 0) || (v < 0 && elect[j]! < 0)) {
+        out[j] = out[j]! + v;
+        div[j] = div[j]! + w;
       }
     }
-    if (div === 0) div = 1;
-    out[j] = (normalize ? sum / div : sum) * lambda;
+  }
+  for (let j = 0; j < n; j++) {
+    const dv = div[j]! === 0 ? 1 : div[j]!;
+    out[j] = (normalize ? out[j]! / dv : out[j]!) * lambda;
   }
   return out;
 }

@@ -37,29 +37,26 @@ export const linear: MergeMethod<typeof params, typeof tensorParams> = {
     return undefined;
   },
   merge({ tensors, tensorParams: p, params: g }) {
-    // Σ w_i x_i accumulated into the first input (in order, rounded to float32 after every step as a
-    // plain loop would), then × 1/Σw fused into the last pass.
+    // Σ w_i x_i accumulated into the first input in model order (rounded to float32 after every
+    // step, as a plain loop would), then × 1/Σw; in blocks that stay in cache, so the output is
+    // written to memory once instead of once per model.
     const out = tensors[0]!;
     const n = out.length;
-    const w0 = p[0]!.weight;
-    const wsum = p.reduce((s, q) => s + q.weight, 0);
+    const w = p.map((q) => q.weight);
+    const wsum = w.reduce((s, x) => s + x, 0);
     const scale = g.normalize ? 1 / wsum : 1;
-    const last = tensors.length - 1;
-    if (last === 0) {
-      const f = w0 * scale;
-      if (f !== 1) for (let j = 0; j < n; j++) out[j] = Math.fround(out[j]! * w0) * scale;
-      return { data: out };
+    const w0 = w[0]!;
+    const BLOCK = 4096;
+    for (let b0 = 0; b0 < n; b0 += BLOCK) {
+      const b1 = Math.min(n, b0 + BLOCK);
+      if (w0 !== 1) for (let j = b0; j < b1; j++) out[j] = w0 * out[j]!;
+      for (let i = 1; i < tensors.length; i++) {
+        const x = tensors[i]!;
+        const wi = w[i]!;
+        for (let j = b0; j < b1; j++) out[j] = out[j]! + wi * x[j]!;
+      }
+      if (scale !== 1) for (let j = b0; j < b1; j++) out[j] = out[j]! * scale;
     }
-    if (w0 !== 1) for (let j = 0; j < n; j++) out[j] = w0 * out[j]!;
-    for (let i = 1; i < last; i++) {
-      const x = tensors[i]!;
-      const w = p[i]!.weight;
-      for (let j = 0; j < n; j++) out[j] = out[j]! + w * x[j]!;
-    }
-    const x = tensors[last]!;
-    const w = p[last]!.weight;
-    if (scale === 1) for (let j = 0; j < n; j++) out[j] = out[j]! + w * x[j]!;
-    else for (let j = 0; j < n; j++) out[j] = Math.fround(out[j]! + w * x[j]!) * scale;
     return { data: out };
   },
 };

@@ -35,43 +35,34 @@ function l1(x: Float32Array): number {
   return s;
 }
 
-/** The k-th smallest value (0-based) of `a`, reordering `a` (Hoare quickselect, median of three). */
-export function quickselect(a: Float32Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    // median of three as the pivot
-    let x = a[lo]!;
-    let y = a[mid]!;
-    let z = a[hi]!;
-    if (x > y) [x, y] = [y, x];
-    if (y > z) [y, z] = [z, y];
-    if (x > y) [x, y] = [y, x];
-    const pivot = y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k]!;
+/**
+ * The k-th smallest (0-based) of |x| and how many entries are strictly smaller, by radix
+ * selection on the bits of |x| (for non-negative floats the bit patterns order like the values):
+ * a histogram of the upper 16 bits finds the bucket, a second of the lower 16 bits within it the
+ * value. Two linear passes, no copy, no reordering.
+ */
+export function selectAbs(x: Float32Array, k: number): { value: number; bits: number; less: number } {
+  const u = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  const hist = new Uint32Array(65536);
+  for (let i = 0; i < u.length; i++) hist[(u[i]! & 0x7fffffff) >>> 16]! += 1;
+  let top = 0;
+  let below = 0;
+  while (below + hist[top]! <= k) below += hist[top++]!;
+  hist.fill(0);
+  for (let i = 0; i < u.length; i++) {
+    const b = u[i]! & 0x7fffffff;
+    if (b >>> 16 === top) hist[b & 0xffff]! += 1;
   }
-  return a[k]!;
+  let low = 0;
+  while (below + hist[low]! <= k) below += hist[low++]!;
+  const bits = ((top << 16) | low) >>> 0;
+  const f = new Float32Array(new Uint32Array([bits]).buffer)[0]!;
+  return { value: f, bits, less: below };
 }
 
 /**
  * Zeroes every entry of `x` whose ascending rank by |x| (ties by index) is outside [lo, hi).
- * Returns the number kept. O(N) expected: two selections and two passes.
+ * Returns the number kept. O(N): two radix selections and one pass.
  */
 export function keepRankRange(x: Float32Array, lo: number, hi: number): number {
   const n = x.length;
@@ -82,29 +73,23 @@ export function keepRankRange(x: Float32Array, lo: number, hi: number): number {
     return 0;
   }
   if (lo === 0 && hi === n) return n;
-  const abs = new Float32Array(n);
-  for (let i = 0; i < n; i++) abs[i] = Math.abs(x[i]!);
-  // a = value at rank lo (first kept), b = value at rank hi − 1 (last kept).
-  const a = lo > 0 ? quickselect(abs, lo) : Number.NEGATIVE_INFINITY;
-  const b = hi < n ? quickselect(abs, hi - 1) : Number.POSITIVE_INFINITY;
-  let lessA = 0;
-  let lessB = 0;
-  for (let i = 0; i < n; i++) {
-    const v = Math.abs(x[i]!);
-    if (v < a) lessA++;
-    if (v < b) lessB++;
-  }
+  // a = |x| bits at rank lo (first kept), b = at rank hi − 1 (last kept); -1 / 2^32 when unbounded.
+  const A = lo > 0 ? selectAbs(x, lo) : { bits: -1, less: 0 };
+  const B = hi < n ? selectAbs(x, hi - 1) : { bits: 2 ** 32, less: n };
+  const a = A.bits;
+  const b = B.bits;
+  const u = new Uint32Array(x.buffer, x.byteOffset, n);
   let seenA = 0;
   let seenB = 0;
   let kept = 0;
   for (let i = 0; i < n; i++) {
-    const v = Math.abs(x[i]!);
+    const v = u[i]! & 0x7fffffff;
     let keep: boolean;
     if (v < a || v > b) keep = false;
     else if (v > a && v < b) keep = true;
     else {
       // v equals a or b: its rank is (count below v) + (equal entries before it).
-      const rank = v === a ? lessA + seenA++ : lessB + seenB++;
+      const rank = v === a ? A.less + seenA++ : B.less + seenB++;
       keep = rank >= lo && rank < hi;
     }
     if (keep) kept++;
