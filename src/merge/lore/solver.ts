@@ -112,7 +112,7 @@ export function solveLore(
   // θ̄, used by the dual bound; y = the point the sweep evaluates; x = the last θ0 iterate.
   const mean = new Float32Array(size);
   for (const t of thetas) for (let j = 0; j < size; j++) mean[j] = mean[j]! + t[j]! / n;
-  let y = Float32Array.from(opts.init ?? mean);
+  const y = Float32Array.from(opts.init ?? mean);
   let x = Float32Array.from(y);
   let acc = new Float32Array(size); // r̄, then the new x
   const R = thetas.map(() => new Float32Array(size));
@@ -133,13 +133,14 @@ export function solveLore(
   let targetSince = 0;
   const continuation = opts.continuation ?? true;
 
+  const invN = 1 / n;
+  // A_i = θ_i − y, in the residual buffers (later sweeps fuse this with the momentum step).
+  for (const [i, th] of thetas.entries()) {
+    const A = R[i]!;
+    for (let j = 0; j < size; j++) A[j] = th[j]! - y[j]!;
+  }
   for (let k = 0; k < opts.iterations; k++) {
     throwIfAborted(opts.signal, "lore");
-    // A_i = θ_i − y, in the residual buffers.
-    for (const [i, th] of thetas.entries()) {
-      const A = R[i]!;
-      for (let j = 0; j < size; j++) A[j] = th[j]! - y[j]!;
-    }
     let first: SvtFactors[] | undefined;
     if (k === 0) {
       // Factorize without a threshold to learn the spectra, then set μ from the noise edge.
@@ -157,17 +158,33 @@ export function solveLore(
         (first && rethreshold(first[i]!, tau, states[i]!)) ??
         svtSweep({ rows, cols, data: A }, tau, states[i]!, { ...opts, backend: b }),
     );
-    // r_i = A_i − δ_i, accumulate r̄; nuclear norms; ‖r_i‖².
+    // r_i = A_i − δ_i (one gemm each); then one pass per model for ‖r_i‖² and r̄ += r_i/n. The
+    // last model's pass also takes the scalars of the dual bound and of the restart test and turns
+    // r̄ into x_new = y + r̄.
     let sumR2 = 0;
     let nuc = 0;
-    const invN = 1 / n;
+    let rbar2 = 0;
+    let rbarAbar = 0; // ⟨r̄, θ̄ − y⟩
+    let restartDot = 0; // ⟨y − x_new, x_new − x⟩ = ⟨−r̄, y + r̄ − x⟩
     for (const [i, A] of R.entries()) {
       const f = factors[i]!;
       subtractLowRank({ rows, cols, data: A }, f, 1, b);
       for (const v of f.s) nuc += v;
-      // ‖r_i‖² and r̄ += r_i / n in one pass (the first model initializes r̄).
       let ss = 0;
-      if (i === 0)
+      if (n === 1 || i === n - 1) {
+        const start = n === 1;
+        for (let j = 0; j < size; j++) {
+          const v = A[j]!;
+          ss += v * v;
+          const r = Math.fround((start ? 0 : acc[j]!) + v * invN);
+          const yj = y[j]!;
+          rbar2 += r * r;
+          rbarAbar += r * (mean[j]! - yj);
+          const xn = Math.fround(yj + r);
+          restartDot -= r * (xn - x[j]!);
+          acc[j] = xn; // acc now holds x_new
+        }
+      } else if (i === 0)
         for (let j = 0; j < size; j++) {
           const v = A[j]!;
           ss += v * v;
@@ -181,19 +198,6 @@ export function solveLore(
         }
       sumR2 += ss;
     }
-    // Scalars of the dual bound and of the restart test, in one pass over r̄, y, x, θ̄.
-    let rbar2 = 0;
-    let rbarAbar = 0; // ⟨r̄, θ̄ − y⟩
-    let restartDot = 0; // ⟨y − x_new, x_new − x⟩ = ⟨−r̄, y + r̄ − x⟩
-    for (let j = 0; j < size; j++) {
-      const r = acc[j]!;
-      const yj = y[j]!;
-      rbar2 += r * r;
-      rbarAbar += r * (mean[j]! - yj);
-      const xn = yj + r;
-      restartDot += -r * (xn - x[j]!);
-      acc[j] = xn; // acc now holds x_new
-    }
     const fit = Math.max(0, sumR2 - n * rbar2);
     const F = fit + muTarget * nuc;
     // D(sY) = s·a − s²·bq with a = 2Σ⟨r_i − r̄, A_i − r̄⟩ = 2(Σ‖r_i‖² + τΣ‖δ_i‖_* − n⟨r̄, Ā⟩), bq = fit.
@@ -205,10 +209,10 @@ export function solveLore(
     objective.push(F);
     gap.push(g);
     sweeps = k + 1;
-    // Momentum step: y ← x_new + β(x_new − x), β = (t_k − 1)/t_{k+1}; restart when the step opposes the gradient.
+    const xNew = acc;
     if (muK === muTarget && g <= opts.tolerance) {
       converged = true;
-      x = acc;
+      x = xNew;
       break;
     }
     // At float32's precision the gap can floor above a tight tolerance: stop when F no longer moves.
@@ -216,10 +220,16 @@ export function solveLore(
       const before = objective[objective.length - 1 - STALL_SWEEPS]!;
       if (before - F <= STALL_CHANGE * F) {
         stalled = true;
-        x = acc;
+        x = xNew;
         break;
       }
     }
+    if (k === opts.iterations - 1) {
+      x = xNew;
+      break;
+    }
+    // Momentum step y ← x_new + β(x_new − x), β = (t_k − 1)/t_{k+1}, restarted when the step opposes
+    // the gradient; continuation shrinks μ and restarts the momentum when it reaches the target.
     let beta = 0;
     if (accelerate) {
       if (restartDot > 0) t = 1;
@@ -227,21 +237,18 @@ export function solveLore(
       beta = (t - 1) / tNext;
       t = tNext;
     }
-    const xNew = acc;
-    for (let j = 0; j < size; j++) {
-      const xn = xNew[j]!;
-      y[j] = xn + beta * (xn - x[j]!);
-    }
-    acc = x;
-    x = xNew;
     if (continuation && muK > muTarget) {
       muK = Math.max(muTarget, muK * SHRINK);
       if (muK === muTarget) {
         targetSince = k + 1;
         t = 1;
-        y = Float32Array.from(x);
+        beta = 0;
       }
     }
+    // y and the next sweep's A_i = θ_i − y in one pass.
+    stepAndCenter(y, xNew, x, beta, thetas, R);
+    acc = x;
+    x = xNew;
   }
   return {
     theta0: x,
@@ -255,6 +262,40 @@ export function solveLore(
     mu: muTarget,
     scale,
   };
+}
+
+/** y ← x_new + β(x_new − x) and R_i ← θ_i − y, in one pass over the arrays. */
+function stepAndCenter(
+  y: Float32Array,
+  xNew: Float32Array,
+  x: Float32Array,
+  beta: number,
+  thetas: readonly Float32Array[],
+  R: readonly Float32Array[],
+): void {
+  const size = y.length;
+  if (thetas.length === 3) {
+    // the common case, unrolled
+    const [t0, t1, t2] = thetas as [Float32Array, Float32Array, Float32Array];
+    const [r0, r1, r2] = R as [Float32Array, Float32Array, Float32Array];
+    for (let j = 0; j < size; j++) {
+      const xn = xNew[j]!;
+      const yj = Math.fround(xn + beta * (xn - x[j]!));
+      y[j] = yj;
+      r0[j] = t0[j]! - yj;
+      r1[j] = t1[j]! - yj;
+      r2[j] = t2[j]! - yj;
+    }
+    return;
+  }
+  for (let j = 0; j < size; j++) {
+    const xn = xNew[j]!;
+    y[j] = xn + beta * (xn - x[j]!);
+  }
+  for (const [i, th] of thetas.entries()) {
+    const A = R[i]!;
+    for (let j = 0; j < size; j++) A[j] = th[j]! - y[j]!;
+  }
 }
 
 /**
