@@ -205,19 +205,29 @@ function fitTo(
   return out;
 }
 
-/** Reads a task's inputs as Float32 (one after another; each checkpoint serves one read at a time), fitted to its shape. */
+/** Reads a task's inputs as Float32 (each checkpoint serves one read at a time), fitted to its shape. */
 export async function readTask(
   task: MergeTask,
   cks: readonly Checkpoint[],
   signal?: AbortSignal,
   pool?: BufferPool,
 ): Promise<Float32Array[]> {
-  const raw: Float32Array[] = [];
-  for (const inp of task.inputs) {
-    throwIfAborted(signal, inp.tensor);
-    const into = pool?.take(numel(inp.shape));
-    raw.push(await cks[inp.model]!.readFloat32(inp.tensor, { signal, into }));
-  }
+  // Different checkpoints are read concurrently (their positional reads run on libuv's threads);
+  // inputs from the same checkpoint one after another, as it keeps one shard open.
+  const raw: Float32Array[] = new Array(task.inputs.length);
+  const byModel = new Map<number, number[]>();
+  for (const [i, inp] of task.inputs.entries())
+    byModel.set(inp.model, [...(byModel.get(inp.model) ?? []), i]);
+  await Promise.all(
+    [...byModel.values()].map(async (idx) => {
+      for (const i of idx) {
+        const inp = task.inputs[i]!;
+        throwIfAborted(signal, inp.tensor);
+        const into = pool?.take(numel(inp.shape));
+        raw[i] = await cks[inp.model]!.readFloat32(inp.tensor, { signal, into });
+      }
+    }),
+  );
   if (task.fit === "none") return raw;
   const pad =
     task.fit === "pad-to-base" && task.padFrom !== null

@@ -37,25 +37,30 @@ export const linear: MergeMethod<typeof params, typeof tensorParams> = {
     return undefined;
   },
   merge({ tensors, tensorParams: p, params: g }) {
-    // Σ w_i x_i accumulated into the first input in model order (rounded to float32 after every
-    // step, as a plain loop would), then × 1/Σw; in blocks that stay in cache, so the output is
-    // written to memory once instead of once per model.
+    // Σ w_i x_i in model order, rounded to float32 after every step as a plain accumulation loop
+    // would, then × 1/Σw; one pass over the inputs (two and three models unrolled), written into
+    // the first input's buffer.
     const out = tensors[0]!;
     const n = out.length;
     const w = p.map((q) => q.weight);
     const wsum = w.reduce((s, x) => s + x, 0);
     const scale = g.normalize ? 1 / wsum : 1;
-    const w0 = w[0]!;
-    const BLOCK = 4096;
-    for (let b0 = 0; b0 < n; b0 += BLOCK) {
-      const b1 = Math.min(n, b0 + BLOCK);
-      if (w0 !== 1) for (let j = b0; j < b1; j++) out[j] = w0 * out[j]!;
+    const f = Math.fround;
+    const [w0, w1, w2] = w as [number, number, number];
+    if (tensors.length === 3) {
+      const [x0, x1, x2] = tensors as [Float32Array, Float32Array, Float32Array];
+      for (let j = 0; j < n; j++) out[j] = f(f(f(w0 * x0[j]!) + w1 * x1[j]!) + w2 * x2[j]!) * scale;
+    } else if (tensors.length === 2) {
+      const [x0, x1] = tensors as [Float32Array, Float32Array];
+      for (let j = 0; j < n; j++) out[j] = f(f(w0 * x0[j]!) + w1 * x1[j]!) * scale;
+    } else {
+      for (let j = 0; j < n; j++) out[j] = w0 * out[j]!;
       for (let i = 1; i < tensors.length; i++) {
         const x = tensors[i]!;
         const wi = w[i]!;
-        for (let j = b0; j < b1; j++) out[j] = out[j]! + wi * x[j]!;
+        for (let j = 0; j < n; j++) out[j] = out[j]! + wi * x[j]!;
       }
-      if (scale !== 1) for (let j = b0; j < b1; j++) out[j] = out[j]! * scale;
+      if (scale !== 1) for (let j = 0; j < n; j++) out[j] = out[j]! * scale;
     }
     return { data: out };
   },
