@@ -245,7 +245,7 @@ export function reportRows(r: MergeReport): (string | number | null)[][] {
         i === 0 ? Number(t.signConflict.toFixed(3)) : "",
         t.lore?.ranks?.[i] ?? (t.lore && i === 0 ? (t.lore.mode ?? "") : null),
         i === 0 && t.lore ? (t.lore.sweeps ?? null) : null,
-        i === 0 && t.lore?.gap?.length ? Number(t.lore.gap.at(-1)!.toExponential(2)) : null,
+        i === 0 && t.lore?.gap?.length ? t.lore.gap.at(-1)!.toExponential(1) : null,
       ]);
   return rows;
 }

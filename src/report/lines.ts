@@ -37,7 +37,7 @@ export function lineChartSvg(series: readonly LineSeries[], opts: LineChartOptio
   if (ymax === ymin) ymax = ymin + 1;
   const X = (x: number) => m.l + ((x - xmin) / (xmax - xmin || 1)) * pw;
   const Y = (y: number) => m.t + (1 - ((opts.logY ? Math.log10(y) : y) - ymin) / (ymax - ymin)) * ph;
-  const fmtY = (v: number) => (opts.logY ? `1e${v.toFixed(0)}` : Number(v.toPrecision(3)).toString());
+  const fmtY = (v: number) => (opts.logY ? (10 ** v).toExponential(1) : Number(v.toPrecision(3)).toString());
   const parts: string[] = [];
   if (opts.title) parts.push(`<text x="${m.l}" y="16" font-size="13">${escapeHtml(opts.title)}</text>`);
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#ccc"/>`);
