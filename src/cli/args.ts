@@ -69,9 +69,27 @@ export function listArg(choices: readonly string[]): (v: string) => string[] {
     if (items.length === 0 || items.some((s) => s === ""))
       throw new InvalidArgumentError(`must be a comma-separated list of ${choices.join(", ")}`);
     for (const s of items)
-      if (!choices.includes(s)) throw new InvalidArgumentError(`"${s}" is not one of ${choices.join(", ")}`);
+      if (!choices.includes(s))
+        throw new InvalidArgumentError(`has "${s}", which is not one of ${choices.join(", ")}`);
     return [...new Set(items)];
   };
+}
+
+/** A byte size: a number with an optional unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. `5GB`; at least 1 byte. */
+export function byteSizeArg(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/i.exec(v.trim());
+  const units: Record<string, number> = {
+    b: 1,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    kib: 1024,
+    mib: 1024 ** 2,
+    gib: 1024 ** 3,
+  };
+  const n = m ? Number(m[1]) * (units[(m[2] ?? "b").toLowerCase()] ?? 1) : Number.NaN;
+  if (!(n >= 1)) throw new InvalidArgumentError("must be a size like 5GB, 500MB or 1048576");
+  return Math.floor(n);
 }
 
 /** A repeatable `name=value` flag; values are kept as text for the library to validate. */
@@ -83,17 +101,4 @@ export function collectPairs(v: string, prev: string[] = []): string[] {
 /** An option whose value must be one of `choices` (commander checks it, lists them in --help and on error). */
 export function choiceOption(flags: string, description: string, choices: readonly string[]): Option {
   return new Option(flags, description).choices(choices);
-}
-
-/**
- * A size in bytes: a number with an optional unit, decimal K/M/G/T (as mergekit's
- * `--out-shard-size`) or binary KiB/MiB/GiB/TiB; `B` optional (`5G`, `500MB`, `2GiB`, `1048576`).
- */
-export function byteSizeArg(v: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(i)?)?b?\s*$/i.exec(v);
-  if (!m) throw new InvalidArgumentError("must be a size such as 5G, 500MB, 2GiB or a number of bytes");
-  const exp = m[2] ? "kmgt".indexOf(m[2].toLowerCase()) + 1 : 0;
-  const n = Number(m[1]) * (m[3] ? 1024 : 1000) ** exp;
-  if (!(n >= 1) || !Number.isFinite(n)) throw new InvalidArgumentError("must be at least 1 byte");
-  return Math.floor(n);
 }

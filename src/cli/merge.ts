@@ -23,7 +23,7 @@ import { checkOutputPaths, writeAtomic } from "../util/files.js";
 import { describeParams } from "../util/registry.js";
 import { renderTable } from "../util/table.js";
 import { byteSizeArg, choiceOption, positiveInt, seedArg } from "./args.js";
-import type { CliCommand } from "./commands.js";
+import type { CliCommand } from "./command.js";
 import {
   action,
   emit,
@@ -229,7 +229,11 @@ export const command: CliCommand = {
       )
       .option("--force", "overwrite OUT if it exists")
       .option("--random-seed <n>", "seed of DARE/DELLA masks and LoRE's sketches (default 0)", seedArg)
-      .option("--out-shard-size <size>", "largest output shard, e.g. 5G (default), 500M, 2GiB", byteSizeArg);
+      .option(
+        "--out-shard-size <size>",
+        "largest output shard, e.g. 5GB (default), 500MB, 2GiB",
+        byteSizeArg,
+      );
     shapeFlag(run);
     withCommonFlags(run);
     withExamples(run, [

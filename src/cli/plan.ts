@@ -25,7 +25,7 @@ import { checkOutputPath, readStructured, writeAtomic } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
 import { positiveInt, positiveNumber } from "./args.js";
-import type { CliCommand } from "./commands.js";
+import type { CliCommand } from "./command.js";
 import {
   action,
   emit,

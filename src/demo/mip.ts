@@ -1,10 +1,11 @@
-/** Demo section: the MIP engine solves a 3×3 job-shop (disjunctive MIP) and the workshop LP. */
+/** Demo section: the MIP engine solves a 3×3 job-shop (disjunctive MIP). */
 
 import { buildJobShop, DEMO_JOBSHOP } from "../mip/examples/jobshop.js";
 import { solveModel } from "../mip/index.js";
 import { escapeHtml, htmlTable, PALETTE } from "../report/html.js";
 import type { DemoSection } from "./section.js";
 
+/** The MIP engine's demo section: a 3×3 job-shop solved by HiGHS. */
 export const mipSection: DemoSection = {
   name: "mip",
   title: "MIP engine: a job-shop schedule by HiGHS",

@@ -16,16 +16,15 @@
 import { statfs } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { IoError, throwIfAborted } from "../errors/index.js";
+import { f32ToBf16Bits, f32ToF16Bits } from "../tensor/dtype.js";
 import {
   type Checkpoint,
-  f32ToBf16Bits,
-  f32ToF16Bits,
-  numel,
   openCheckpoint,
   type TensorSource,
   type WritableDType,
   writeCheckpoint,
 } from "../tensor/index.js";
+import { numel } from "../tensor/safetensors/header.js";
 import { checkOutputPath } from "../util/files.js";
 import type { OnProgress } from "../util/progress.js";
 import { Rng } from "../util/random.js";

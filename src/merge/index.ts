@@ -26,7 +26,6 @@ export {
 } from "./config/parameters.js";
 export {
   DTYPE_NAMES,
-  MergeConfigSchema,
   type ParameterSetting,
   type Parameters,
   type RawMergeConfig,

@@ -10,7 +10,8 @@
  */
 import { z } from "zod";
 import type { CheckpointPlan, DType, WritableDType } from "../tensor/index.js";
-import { dtypeBytes, isWritableDType, numel, planShards } from "../tensor/index.js";
+import { dtypeBytes, isWritableDType, planShards } from "../tensor/index.js";
+import { numel } from "../tensor/safetensors/header.js";
 import type { MergeConfig, SliceSpec, SourceSpec } from "./config/load.js";
 import { type ParameterLevel, resolveParameter } from "./config/parameters.js";
 import { MergeConfigError, MergeInputError } from "./errors.js";
@@ -109,6 +110,7 @@ export interface MemoryEstimate {
   formula: string;
 }
 
+/** Options of `planMerge`. */
 export interface PlanOptions {
   /** Shape mismatch policy (default refuse). */
   shapeMismatch?: ShapeMismatchPolicy;

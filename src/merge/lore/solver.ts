@@ -44,6 +44,7 @@ import {
   svtSweep,
 } from "./svt.js";
 
+/** Options of `solveLore`. */
 export interface LoreSolveOptions {
   /**
    * μ. Relative (default): μ = 2·mu·ν with ν the estimated noise edge of θ_i − θ0 at the start
@@ -70,6 +71,7 @@ export interface LoreSolveOptions {
   signal?: AbortSignal;
 }
 
+/** What `solveLore` returns: θ0, the δ_i as factors, and the run's record. */
 export interface LoreSolution {
   /** The estimated θ0 (rows × cols, row-major). */
   theta0: Float32Array;

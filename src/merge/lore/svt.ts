@@ -43,6 +43,7 @@ export interface SvtState {
   exact: boolean;
 }
 
+/** Which SVD `svtSweep` uses, and on which backend. */
 export interface SvtOptions {
   backend?: LinalgBackend;
   /** "auto" (default): exact when min(m, n) ≤ 128 or the rank needs l > min(m, n)/4. */
