@@ -231,7 +231,7 @@ export const command: CliCommand = {
       .option("--random-seed <n>", "seed of DARE/DELLA masks and LoRE's sketches (default 0)", seedArg)
       .option(
         "--out-shard-size <size>",
-        "largest output shard, e.g. 5GB (default), 500MB, 2GiB",
+        "largest output shard, e.g. 500MB or 2GiB (default 5GiB)",
         byteSizeArg,
       );
     shapeFlag(run);
@@ -239,7 +239,7 @@ export const command: CliCommand = {
     withExamples(run, [
       "frugal merge examples/merge/ties.yml ./merged",
       "frugal merge config.yml ./merged --dry-run --verbose",
-      "frugal merge config.yml ./merged --shape-mismatch truncate --out-shard-size 2G",
+      "frugal merge config.yml ./merged --shape-mismatch truncate --out-shard-size 2GB",
       "frugal merge config.yml ./merged --json | jq .result.seconds",
     ]);
     run.action(action(runAction));
