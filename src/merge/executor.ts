@@ -16,15 +16,14 @@
 import { statfs } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { IoError, throwIfAborted } from "../errors/index.js";
-import { f32ToBf16Bits, f32ToF16Bits } from "../tensor/dtype.js";
 import {
   type Checkpoint,
+  encodeInPlace,
+  numel,
   openCheckpoint,
   type TensorSource,
-  type WritableDType,
   writeCheckpoint,
 } from "../tensor/index.js";
-import { numel } from "../tensor/safetensors/header.js";
 import { checkOutputPath } from "../util/files.js";
 import type { OnProgress } from "../util/progress.js";
 import { Rng } from "../util/random.js";
@@ -104,18 +103,6 @@ export class BufferPool {
     for (const b of bufs) if (b.length > 0 && !this.#free.includes(b)) this.#free.push(b);
     while (this.#free.length > this.max) this.#free.shift();
   }
-}
-
-/**
- * Encodes Float32 data as a writable dtype in place (the 16-bit values overwrite the first half of
- * the buffer: writing slot i touches 32-bit element ⌊i/2⌋, already read). Returns the bytes view.
- */
-export function encodeInPlace(data: Float32Array, dtype: WritableDType): Uint8Array {
-  if (dtype === "F32") return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const bits = new Uint16Array(data.buffer, data.byteOffset, data.length);
-  if (dtype === "BF16") f32ToBf16Bits(data, bits);
-  else f32ToF16Bits(data, bits);
-  return new Uint8Array(data.buffer, data.byteOffset, data.length * 2);
 }
 
 /** FNV-1a of a string, mixed with a seed: per-tensor, per-source random streams independent of order. */

@@ -10,8 +10,7 @@
  */
 import { z } from "zod";
 import type { CheckpointPlan, DType, WritableDType } from "../tensor/index.js";
-import { dtypeBytes, isWritableDType, planShards } from "../tensor/index.js";
-import { numel } from "../tensor/safetensors/header.js";
+import { dtypeBytes, isWritableDType, numel, planShards } from "../tensor/index.js";
 import type { MergeConfig, SliceSpec, SourceSpec } from "./config/load.js";
 import { type ParameterLevel, resolveParameter } from "./config/parameters.js";
 import { MergeConfigError, MergeInputError } from "./errors.js";
