@@ -18,10 +18,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expandInPlace } from "../src/tensor/dtype.js";
 import {
   backendByName,
   backendInfo,
-  expandInPlace,
   float32Source,
   fromFloat32,
   type LinalgBackend,

@@ -12,6 +12,13 @@
  *   sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) -> undefined (C updated)
  *   sgesdd(m, n, A) -> { U: Float32Array(m*k), S: Float32Array(k), Vt: Float32Array(k*n) }
  *   qr(m, n, A) -> { Q: Float32Array(m*k), R: Float32Array(k*n) }
+ *   ssyrk(trans, N, K, alpha, A, beta, C) -> undefined: C (N×N) ← alpha·op(A)ᵀop(A)-style Gram + beta·C,
+ *            where trans=true means C = alpha·AᵀA (A is K×N) and trans=false C = alpha·AAᵀ (A is N×K);
+ *            cblas_ssyrk fills the upper triangle, which is then mirrored so C is a full symmetric matrix.
+ *   ssyevd(n, A) -> { W: Float32Array(n) ascending, V: Float32Array(n*n) }: symmetric eigendecomposition
+ *            (LAPACK divide and conquer). A symmetric matrix is its own transpose, so the row-major buffer
+ *            is passed as is; the eigenvectors come back column-major, i.e. row i of V (row-major) is
+ *            the eigenvector of W[i].
  *   setThreads(n), getThreads() -> number, config() -> string
  */
 #include <node_api.h>
@@ -26,6 +33,9 @@ extern void sgesdd_(const char *jobz, const int *m, const int *n, float *a, cons
                     int *info, size_t jobz_len);
 extern void sgeqrf_(const int *m, const int *n, float *a, const int *lda, float *tau, float *work,
                     const int *lwork, int *info);
+extern void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const int *lda, float *w,
+                    float *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t jobz_len,
+                    size_t uplo_len);
 extern void sorgqr_(const int *m, const int *n, const int *k, float *a, const int *lda, const float *tau,
                     float *work, const int *lwork, int *info);
 
@@ -220,6 +230,71 @@ static napi_value Qr(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value Ssyrk(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  bool trans;
+  int64_t N, K;
+  double alpha, beta;
+  float *A, *C;
+  size_t la, lc;
+  if (argc != 7 || napi_get_value_bool(env, a[0], &trans) != napi_ok || !get_i(env, a[1], &N) ||
+      !get_i(env, a[2], &K) || napi_get_value_double(env, a[3], &alpha) != napi_ok || !get_f32(env, a[4], &A, &la) ||
+      napi_get_value_double(env, a[5], &beta) != napi_ok || !get_f32(env, a[6], &C, &lc))
+    return throw_msg(env, "FRUGAL_ARGS", "ssyrk(trans, N, K, alpha, A, beta, C): bad arguments");
+  if (N <= 0 || K < 0 || N > INT32_MAX || K > INT32_MAX || (size_t)(N * K) > la || (size_t)(N * N) > lc)
+    return throw_msg(env, "FRUGAL_ARGS", "ssyrk: bad shape");
+  if (K > 0)
+    cblas_ssyrk(CblasRowMajor, CblasUpper, trans ? CblasTrans : CblasNoTrans, (int)N, (int)K, (float)alpha, A,
+                (int)(trans ? N : K), (float)beta, C, (int)N);
+  else
+    for (int64_t i = 0; i < N * N; i++) C[i] = (float)beta * C[i];
+  /* Mirror the upper triangle (row-major: j > i) into the lower one. */
+  for (int64_t i = 0; i < N; i++)
+    for (int64_t j = i + 1; j < N; j++) C[j * N + i] = C[i * N + j];
+  return NULL;
+}
+
+static napi_value Ssyevd(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int64_t n;
+  float *A;
+  size_t la;
+  if (argc != 2 || !get_i(env, a[0], &n) || !get_f32(env, a[1], &A, &la))
+    return throw_msg(env, "FRUGAL_ARGS", "ssyevd(n, A): bad arguments");
+  if (n <= 0 || n > 46340 || (size_t)(n * n) > la) return throw_msg(env, "FRUGAL_ARGS", "ssyevd: bad shape");
+  float *V, *W;
+  napi_value jV = new_f32(env, (size_t)(n * n), &V);
+  napi_value jW = new_f32(env, (size_t)n, &W);
+  if (!jV || !jW) return throw_msg(env, "FRUGAL_NOMEM", "ssyevd: cannot allocate outputs");
+  memcpy(V, A, sizeof(float) * (size_t)(n * n));
+  int in = (int)n, lda = (int)n, info_ = 0, lwork = -1, liwork = -1, iwq = 0;
+  float wq = 0;
+  ssyevd_("V", "L", &in, V, &lda, W, &wq, &lwork, &iwq, &liwork, &info_, 1, 1);
+  lwork = (int)wq + 1;
+  liwork = iwq + 1;
+  float *work = (float *)malloc(sizeof(float) * (size_t)lwork);
+  int *iwork = (int *)malloc(sizeof(int) * (size_t)liwork);
+  if (!work || !iwork) {
+    free(work);
+    free(iwork);
+    return throw_msg(env, "FRUGAL_NOMEM", "ssyevd: out of memory for workspace");
+  }
+  ssyevd_("V", "L", &in, V, &lda, W, work, &lwork, iwork, &liwork, &info_, 1, 1);
+  free(work);
+  free(iwork);
+  if (info_ > 0) return throw_msg(env, "FRUGAL_NOCONV", "ssyevd: the eigensolver did not converge");
+  if (info_ < 0) return throw_msg(env, "FRUGAL_ARGS", "ssyevd: illegal argument");
+  napi_value out;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_set_named_property(env, out, "W", jW));
+  CHECK(napi_set_named_property(env, out, "V", jV));
+  return out;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value a[1];
@@ -251,6 +326,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"sgesdd", NULL, Sgesdd, NULL, NULL, NULL, napi_default, NULL},
       {"qr", NULL, Qr, NULL, NULL, NULL, napi_default, NULL},
+      {"ssyrk", NULL, Ssyrk, NULL, NULL, NULL, napi_default, NULL},
+      {"ssyevd", NULL, Ssyevd, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_default, NULL},

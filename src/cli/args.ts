@@ -69,9 +69,27 @@ export function listArg(choices: readonly string[]): (v: string) => string[] {
     if (items.length === 0 || items.some((s) => s === ""))
       throw new InvalidArgumentError(`must be a comma-separated list of ${choices.join(", ")}`);
     for (const s of items)
-      if (!choices.includes(s)) throw new InvalidArgumentError(`"${s}" is not one of ${choices.join(", ")}`);
+      if (!choices.includes(s))
+        throw new InvalidArgumentError(`has "${s}", which is not one of ${choices.join(", ")}`);
     return [...new Set(items)];
   };
+}
+
+/** A byte size: a number with an optional unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. `5GB`; at least 1 byte. */
+export function byteSizeArg(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/i.exec(v.trim());
+  const units: Record<string, number> = {
+    b: 1,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    kib: 1024,
+    mib: 1024 ** 2,
+    gib: 1024 ** 3,
+  };
+  const n = m ? Number(m[1]) * (units[(m[2] ?? "b").toLowerCase()] ?? 1) : Number.NaN;
+  if (!(n >= 1)) throw new InvalidArgumentError("must be a size like 5GB, 500MB or 1048576");
+  return Math.floor(n);
 }
 
 /** A repeatable `name=value` flag; values are kept as text for the library to validate. */

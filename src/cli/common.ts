@@ -58,7 +58,8 @@ export function reportError(e: unknown, debug: boolean): number {
   if (e instanceof FrugalError) {
     process.stderr.write(`frugal: error: ${e.message}\n`);
     if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
-    return e.exitCode;
+    // An error about a flag's value (the library names the place the CLI gave it) is a usage error.
+    return e.exitCode === 1 && /^--[a-z]/.test(e.where) ? 2 : e.exitCode;
   }
   const err = e as Error;
   process.stderr.write(
@@ -68,11 +69,21 @@ export function reportError(e: unknown, debug: boolean): number {
   return 1;
 }
 
-/** An AbortController that fires on SIGINT/SIGTERM, so long work stops and writes no partial output. */
+/** Exit code of a command that was interrupted (SIGINT/SIGTERM), as a shell reports it. */
+export const INTERRUPTED_EXIT = 130;
+
+let interrupted = false;
+
+/**
+ * An AbortController that fires on SIGINT/SIGTERM: long work stops, returns its best result so far
+ * (status `interrupted`) or writes nothing, and the command exits 130. A second signal exits 130 at
+ * once; temporary files being written are removed on the way out (src/util/files.ts).
+ */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const ac = new AbortController();
   const onSig = () => {
-    if (ac.signal.aborted) process.exit(130);
+    if (ac.signal.aborted) process.exit(INTERRUPTED_EXIT);
+    interrupted = true;
     process.stderr.write("frugal: interrupted; stopping (press Ctrl-C again to quit at once)\n");
     ac.abort();
   };
@@ -106,5 +117,6 @@ export function action<A extends unknown[]>(
     } catch (e) {
       process.exitCode = reportError(e, !!flags.debug);
     }
+    if (interrupted) process.exitCode = INTERRUPTED_EXIT;
   };
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { demoSections, runDemo } from "../demo/index.js";
 import { UsageError } from "../errors/index.js";
 import { positiveNumber } from "./args.js";
-import type { CliCommand } from "./commands.js";
+import type { CliCommand } from "./command.js";
 import {
   action,
   emit,

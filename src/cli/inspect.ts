@@ -8,7 +8,7 @@ import { type BackendInfo, backendInfo, type InspectReport, inspectCheckpoint } 
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
 import { positiveInt } from "./args.js";
-import type { CliCommand } from "./commands.js";
+import type { CliCommand } from "./command.js";
 import {
   action,
   emit,

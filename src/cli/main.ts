@@ -56,8 +56,12 @@ export function oneLineUsage(message: string, path: string): string {
       /^option '(\S+)[^']*' argument '(.*)' is invalid\. (.*?)\.?$/,
       (m) => ({
         where: m[1] ?? "",
-        what: `${JSON.stringify(m[2])} ${m[3]?.replace(/^Allowed/, "is not allowed; allowed") ?? "is invalid"}`,
+        what: `${JSON.stringify(m[2])} ${m[3]?.replace(/^Allowed choices are /, "is not one of ") ?? "is invalid"}`,
       }),
+    ],
+    [
+      /^option '(\S+)[^']*' cannot be used with option '(\S+)[^']*'$/,
+      (m) => ({ where: m[1] ?? "", what: `cannot be used with ${m[2]}` }),
     ],
     [/^unknown option '([^']+)'(.*)$/, (m) => ({ where: m[1] ?? "", what: `unknown option${m[2] ?? ""}` })],
     [/^option '(\S+)[^']*' argument missing$/, (m) => ({ where: m[1] ?? "", what: "needs a value" })],

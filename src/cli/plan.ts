@@ -25,7 +25,7 @@ import {
 import { checkOutputPaths } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { choiceOption, positiveInt, positiveNumber, seedArg } from "./args.js";
-import type { CliCommand } from "./commands.js";
+import type { CliCommand } from "./command.js";
 import {
   action,
   emit,

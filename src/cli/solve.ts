@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { MODEL_FORMATS, type ModelFormat, type SolveFileReport, solveFile } from "../mip/index.js";
 import { renderTable } from "../util/table.js";
 import { choiceOption, numberArg, positiveInt, positiveNumber } from "./args.js";
-import type { CliCommand } from "./commands.js";
+import type { CliCommand } from "./command.js";
 import {
   action,
   emit,

@@ -14,6 +14,7 @@ interface Bar {
   end: number;
 }
 
+/** The MIP engine's demo section: a 3×3 job-shop solved by HiGHS, drawn as a Gantt chart. */
 export const mipSection: DemoSection = {
   name: "mip",
   title: "MIP engine: a job-shop schedule by HiGHS",

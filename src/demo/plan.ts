@@ -7,6 +7,7 @@ import type { DemoSection } from "./section.js";
 
 const PRESET = "dualpipe-8x20";
 
+/** The planner's demo section: DualPipe's 8 × 20 preset, baselines vs the plan. */
 export const planSection: DemoSection = {
   name: "plan",
   title: "Parallelism planning: DualPipe's 8 × 20 setting, baselines vs the planner",

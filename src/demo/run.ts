@@ -6,26 +6,47 @@ import { htmlPage } from "../report/html.js";
 import { writeFolderAtomic } from "../util/files.js";
 import type { OnProgress } from "../util/progress.js";
 import { frugalVersion } from "../util/version.js";
+import { formulateSection } from "./formulate.js";
+import { mergeSection } from "./merge.js";
 import { mipSection } from "./mip.js";
+import { moleSection } from "./mole.js";
 import { planSection } from "./plan.js";
 import type { DemoOutcome, DemoSection } from "./section.js";
 import { servingSection } from "./serving.js";
 import { tensorSection } from "./tensor.js";
 
 /** The sections, in report order. Each capability adds its own. */
-export const demoSections: DemoSection[] = [mipSection, planSection, servingSection, tensorSection];
+export const demoSections: DemoSection[] = [
+  mipSection,
+  planSection,
+  servingSection,
+  tensorSection,
+  moleSection,
+  formulateSection,
+  mergeSection,
+];
 
+/** Options of `runDemo`. */
 export interface DemoOptions {
+  /** The output folder (written atomically: complete or absent). */
   out: string;
+  /** Replace an existing output folder. */
   force?: boolean;
+  /** Run only these sections (by name); all when empty. */
   only?: string[];
+  /** Seconds each section may spend in solvers (default 30). */
   timeLimit?: number;
+  /** Cancels between sections; no folder is left at `out`. */
   signal?: AbortSignal;
+  /** Called as each section starts and when all are done. */
   onProgress?: OnProgress;
 }
 
+/** What `runDemo` did: the output folder, one record per section, the report's path, the frugal version. */
 export interface DemoResult {
+  /** The output folder. */
   out: string;
+  /** Per section: its name, title, seconds taken, summary lines, JSON result and files written. */
   sections: {
     name: string;
     title: string;
@@ -34,10 +55,16 @@ export interface DemoResult {
     result: unknown;
     files: string[];
   }[];
+  /** The HTML report: `<out>/report.html`. */
   report: string;
+  /** The frugal version that ran. */
   version: string;
 }
 
+/**
+ * Runs the demo sections (every capability's built-in example, offline) into `opts.out`: an HTML
+ * report, `demo.json` and each section's files, written atomically.
+ */
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const chosen = opts.only?.length ? demoSections.filter((s) => opts.only!.includes(s.name)) : demoSections;
   const done: DemoResult["sections"] = [];

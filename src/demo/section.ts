@@ -4,6 +4,7 @@
  */
 import type { OnProgress } from "../util/progress.js";
 
+/** What a demo section gets to run with. */
 export interface DemoContext {
   /** The (temporary) output folder; write extra files here. */
   dir: string;
@@ -13,6 +14,7 @@ export interface DemoContext {
   timeLimit: number;
 }
 
+/** What a demo section returns. */
 export interface DemoOutcome {
   /** Lines for the terminal summary. */
   summary: string[];
@@ -24,8 +26,12 @@ export interface DemoOutcome {
   files: string[];
 }
 
+/** One section of `frugal demo`: a capability's built-in example, listed in `demoSections`. */
 export interface DemoSection {
+  /** Short name, used by `frugal demo --only`. */
   name: string;
+  /** The report heading. */
   title: string;
+  /** Runs the example offline, in a few seconds. */
   run(ctx: DemoContext): Promise<DemoOutcome>;
 }

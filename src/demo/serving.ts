@@ -1,10 +1,12 @@
 /** Demo section: the gsm8k-llama65b serving preset, every policy against the lower bound. */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { throwIfAborted } from "../errors/index.js";
 import { escapeHtml, htmlTable } from "../report/html.js";
 import { comparePolicies, loadPreset, servingReportHtml } from "../serving/index.js";
 import type { DemoSection } from "./section.js";
 
+/** The serving demo section: the gsm8k-llama65b preset, every policy against the lower bound. */
 export const servingSection: DemoSection = {
   name: "serving",
   title: "Serving: GSM8K on LLaMA-65B, vLLM-style baselines vs the hybrid method",
@@ -16,6 +18,8 @@ export const servingSection: DemoSection = {
       packingTimeLimit: Math.min(10, ctx.timeLimit),
       signal: ctx.signal,
     });
+    // A demo that was interrupted writes nothing (the comparison keeps finished policies; the demo does not).
+    if (r.status === "interrupted") throwIfAborted(ctx.signal, "demo");
     await writeFile(
       join(ctx.dir, "serving.html"),
       servingReportHtml(r, { title: "Serving: gsm8k-llama65b" }),

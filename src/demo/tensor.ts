@@ -22,6 +22,7 @@ const D = 64;
 const P = 128;
 const RANK = 8;
 
+/** The tensor engine's demo section: a tiny Mixtral-style checkpoint written, read back and factorized. */
 export const tensorSection: DemoSection = {
   name: "tensor",
   title: "Tensor engine: a Mixtral-style checkpoint written, read back and factorized",

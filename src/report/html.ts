@@ -3,11 +3,17 @@
  * Area-specific pictures (Gantt charts, timelines, CDFs) live in their own files beside this one.
  */
 
+const ENTITIES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** Escapes `& < > " '` so text is safe in HTML content and attribute values. */
 export function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
-  );
+  return s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 const BASE_CSS = `
@@ -21,6 +27,7 @@ td:first-child,th:first-child{text-align:left}
 svg text{font-family:system-ui,sans-serif}
 `;
 
+/** The title, subtitle and extra CSS of an HTML page. */
 export interface PageOptions {
   title: string;
   /** A line under the title: inputs, versions, date. */
@@ -40,10 +47,10 @@ ${body}
 `;
 }
 
-/** An HTML table from a header and rows; numbers are formatted with `digits` decimals. */
+/** An HTML table from a header and rows; numbers with `digits` decimals, null and non-finite numbers as "–". */
 export function htmlTable(header: string[], rows: (string | number | null)[][], digits = 3): string {
   const cell = (v: string | number | null) =>
-    v === null
+    v === null || (typeof v === "number" && !Number.isFinite(v))
       ? "–"
       : typeof v === "number"
         ? Number.isInteger(v)
@@ -53,6 +60,11 @@ export function htmlTable(header: string[], rows: (string | number | null)[][], 
   return `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join("")}</tr>`)
     .join("")}</tbody></table>`;
+}
+
+/** The i-th colour of PALETTE, starting again after the last. */
+export function paletteColor(i: number): string {
+  return PALETTE[i % PALETTE.length] ?? "#000000";
 }
 
 /** A categorical palette (colour-blind friendly, Okabe–Ito order). */

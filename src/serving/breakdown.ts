@@ -17,10 +17,12 @@
  * and the makespan gap T − LB = (L_c − LB) + (T_c − L_c) for the client c that finishes last.
  */
 
+import { MisuseError } from "../errors/index.js";
 import { requestBoundWork } from "./offline/work.js";
 import type { Profile } from "./profile/schema.js";
 import type { SimRun } from "./sim/simulate.js";
 
+/** One client's finish time split into its load and the terms above it (seconds; see the header). */
 export interface ClientBreakdown {
   client: number;
   requests: number;
@@ -38,6 +40,7 @@ export interface ClientBreakdown {
   mixedIterations: number;
 }
 
+/** A run's gap to the lower bound, split on the client that finishes last (seconds; see the header). */
 export interface GapBreakdown {
   policy: string;
   makespanSeconds: number;
@@ -55,24 +58,21 @@ export interface GapBreakdown {
   clients: ClientBreakdown[];
 }
 
+/** Every client's breakdown of a run. */
 export function clientBreakdowns(run: SimRun, profile: Profile): ClientBreakdown[] {
   const { prefill: P, decode: D } = profile.timeModel;
   const B = profile.client.maxBatchSize;
-  const t0 = run.requests.length ? Math.min(...run.requests.map((r) => r.arrival)) : 0;
-  const load = new Float64Array(run.clients.length);
-  const count = new Int32Array(run.clients.length);
+  const load = run.clients.map(() => 0);
+  const count = run.clients.map(() => 0);
   for (const r of run.requests) {
-    if (r.rejected || r.client < 0) continue;
-    load[r.client]! += requestBoundWork(
-      { id: r.id, arrival: r.arrival, promptTokens: r.promptTokens, outputTokens: r.outputTokens },
-      profile,
-    );
-    count[r.client]!++;
+    const j = r.client;
+    if (r.rejected || j < 0 || j >= load.length) continue;
+    load[j] = (load[j] ?? 0) + requestBoundWork(r, profile);
+    count[j] = (count[j] ?? 0) + 1;
   }
   return run.clients.map((c) => {
     const L = c.log;
-    let lastPrefill = -1;
-    for (let k = 0; k < L.start.length; k++) if (L.prefills[k]! > 0) lastPrefill = k;
+    const lastPrefill = L.prefills.findLastIndex((n) => n > 0);
     let pre = 0;
     let slots = 0;
     let drain = 0;
@@ -80,9 +80,8 @@ export function clientBreakdowns(run: SimRun, profile: Profile): ClientBreakdown
     let nP = 0;
     let nD = 0;
     let nM = 0;
-    for (let k = 0; k < L.start.length; k++) {
-      const np = L.prefills[k]!;
-      const nd = L.decodes[k]!;
+    for (const [k, np] of L.prefills.entries()) {
+      const nd = L.decodes[k] ?? 0;
       if (np > 0 && nd > 0) {
         nM++;
         mixed += Math.max(P.alpha, D.alpha) - (np * P.alpha + nd * D.alpha) / B;
@@ -96,12 +95,13 @@ export function clientBreakdowns(run: SimRun, profile: Profile): ClientBreakdown
         else slots += a;
       }
     }
-    const finish = L.end.length ? L.end[L.end.length - 1]! - t0 : 0;
+    const end = L.end.at(-1);
+    const finish = end ?? 0; // the run's times count from the first arrival
     const busy = c.busySeconds;
-    const l = load[c.index]!;
+    const l = load[c.index] ?? 0;
     return {
       client: c.index,
-      requests: count[c.index]!,
+      requests: count[c.index] ?? 0,
       finishSeconds: finish,
       busySeconds: busy,
       loadSeconds: l,
@@ -118,10 +118,18 @@ export function clientBreakdowns(run: SimRun, profile: Profile): ClientBreakdown
   });
 }
 
+/** The breakdown of a run's gap to `lowerBoundSeconds`, on the client that finishes last. */
 export function gapBreakdown(run: SimRun, profile: Profile, lowerBoundSeconds: number): GapBreakdown {
   const clients = clientBreakdowns(run, profile);
-  let c = clients[0]!;
-  for (const x of clients) if (x.finishSeconds > c.finishSeconds) c = x;
+  const [first, ...rest] = clients;
+  if (!first)
+    throw new MisuseError({
+      where: "gapBreakdown",
+      what: "the run has no clients",
+      hint: "simulate ≥ 1 client",
+    });
+  let c = first;
+  for (const x of rest) if (x.finishSeconds > c.finishSeconds) c = x;
   return {
     policy: run.policy,
     makespanSeconds: c.finishSeconds,

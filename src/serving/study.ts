@@ -2,30 +2,43 @@
  * The paper's 100-case study (Pang et al. §5): random request subsets of a trace, each simulated
  * under the baseline and the hybrid policy; the improvement in utilization (percentage points) and
  * in makespan is summarised by mean / min / max over the cases.
+ *
+ * Interrupts: when the AbortSignal fires, the case being simulated is dropped and no further case
+ * starts; the finished cases are the result (status `interrupted`, summaries over them). With no
+ * finished case the study throws AbortedError.
  */
-import { throwIfAborted } from "../errors/index.js";
+import { AbortedError, throwIfAborted } from "../errors/index.js";
 import type { OnProgress } from "../util/progress.js";
-import { runMetrics } from "./metrics.js";
+import { type RunMetrics, runMetrics } from "./metrics.js";
 import { lowerBound } from "./offline/bounds.js";
-import { createPolicy } from "./policies/registry.js";
+import { checkPolicyParams, type PolicyParams } from "./params.js";
+import { createPolicy, policies } from "./policies/registry.js";
 import type { Profile } from "./profile/schema.js";
 import { simulate } from "./sim/simulate.js";
 import { subsetTrace } from "./trace/synthetic.js";
 import type { Trace } from "./trace/types.js";
 
+/** Options of `runStudy`. */
 export interface StudyOptions {
   cases: number;
   clients: number;
   /** Requests per case; default: uniform in [n/4, n] of the trace (drawn per case). */
   requestsPerCase?: number;
+  /** Seed of the first case; case k uses seed + k (default 1). */
   seed?: number;
+  /** Default "vllm-v0". */
   baseline?: string;
+  /** Default "hybrid" (with LPT packing unless its parameters say otherwise). */
   candidate?: string;
-  policyParams?: Record<string, Record<string, unknown>>;
+  policyParams?: PolicyParams;
+  /** Stops the study: finished cases are kept (see the header). */
   signal?: AbortSignal;
   onProgress?: OnProgress;
+  /** Called with each finished case (for logs). */
+  onCase?: (c: StudyCase) => void;
 }
 
+/** One random case: its subset and both policies' numbers. */
 export interface StudyCase {
   seed: number;
   requests: number;
@@ -38,14 +51,20 @@ export interface StudyCase {
   lowerBoundSeconds: number;
 }
 
+/** Mean, minimum and maximum over the cases. */
 export interface Stat {
   mean: number;
   min: number;
   max: number;
 }
 
+/** The study: every case and the summaries. */
 export interface StudyResult {
+  /** `interrupted` when the signal stopped the study before every case finished. */
+  status: "completed" | "interrupted";
   trace: string;
+  /** Cases asked for; `cases` holds the finished ones (fewer when interrupted). */
+  casesRequested: number;
   cases: StudyCase[];
   baseline: string;
   candidate: string;
@@ -53,6 +72,8 @@ export interface StudyResult {
   makespanReduction: Stat;
   candidateGapToLowerBound: Stat;
   wins: number;
+  /** Why the result is partial, when it is. */
+  notes: string[];
 }
 
 const stat = (v: number[]): Stat => ({
@@ -61,35 +82,40 @@ const stat = (v: number[]): Stat => ({
   max: Math.max(...v),
 });
 
+/** Runs the study: `opts.cases` random subsets of `trace`, baseline against candidate. */
 export async function runStudy(trace: Trace, profile: Profile, opts: StudyOptions): Promise<StudyResult> {
   const baseline = opts.baseline ?? "vllm-v0";
   const candidate = opts.candidate ?? "hybrid";
+  const params = opts.policyParams ?? {};
+  checkPolicyParams(params);
+  // The study packs by LPT (a hundred MIPs would dominate the run) unless told otherwise.
+  const lpt = "packing" in policies.get(candidate).params.shape ? { packing: "lpt" } : {};
+  const baselineParams = params[baseline] ?? {};
+  const candidateParams = { ...lpt, ...(params[candidate] ?? {}) };
+  createPolicy(baseline, baselineParams);
+  createPolicy(candidate, candidateParams);
   const seed0 = opts.seed ?? 1;
   const n = trace.requests.length;
   const cases: StudyCase[] = [];
+  const sim = { clients: opts.clients, signal: opts.signal };
   for (let k = 0; k < opts.cases; k++) {
-    throwIfAborted(opts.signal, "study");
+    await new Promise((resolve) => setImmediate(resolve)); // let a pending Ctrl-C be seen
+    if (opts.signal?.aborted) break;
     const seed = seed0 + k;
     const size =
       opts.requestsPerCase ??
       Math.max(1, Math.floor(n / 4) + ((seed * 2654435761) % (n - Math.floor(n / 4) + 1)));
     const sub = subsetTrace(trace, Math.min(n, size), seed);
-    sub.requests.forEach((r, i) => (r.id = i));
     const lb = lowerBound(sub, profile, opts.clients).seconds;
-    const params = opts.policyParams ?? {};
-    const b = runMetrics(
-      await simulate(sub, profile, createPolicy(baseline, params[baseline] ?? {}), { clients: opts.clients }),
-      lb,
-    );
-    const c = runMetrics(
-      await simulate(
-        sub,
-        profile,
-        createPolicy(candidate, { packing: "lpt", ...(params[candidate] ?? {}) }),
-        { clients: opts.clients },
-      ),
-      lb,
-    );
+    let b: RunMetrics;
+    let c: RunMetrics;
+    try {
+      b = runMetrics(await simulate(sub, profile, createPolicy(baseline, baselineParams), sim), lb);
+      c = runMetrics(await simulate(sub, profile, createPolicy(candidate, candidateParams), sim), lb);
+    } catch (e) {
+      if (e instanceof AbortedError) break;
+      throw e;
+    }
     cases.push({
       seed,
       requests: sub.requests.length,
@@ -101,10 +127,15 @@ export async function runStudy(trace: Trace, profile: Profile, opts: StudyOption
       makespanReduction: (b.makespanSeconds - c.makespanSeconds) / b.makespanSeconds,
       lowerBoundSeconds: lb,
     });
+    opts.onCase?.(cases[cases.length - 1] as StudyCase);
     opts.onProgress?.({ label: "study", done: k + 1, total: opts.cases });
   }
+  if (cases.length === 0) throwIfAborted(opts.signal, "study");
+  const interrupted = cases.length < opts.cases;
   return {
+    status: interrupted ? "interrupted" : "completed",
     trace: trace.name,
+    casesRequested: opts.cases,
     cases,
     baseline,
     candidate,
@@ -114,5 +145,10 @@ export async function runStudy(trace: Trace, profile: Profile, opts: StudyOption
       cases.map((c) => (c.candidateMakespanSeconds - c.lowerBoundSeconds) / c.lowerBoundSeconds),
     ),
     wins: cases.filter((c) => c.candidateMakespanSeconds < c.baselineMakespanSeconds).length,
+    notes: interrupted
+      ? [
+          `interrupted after ${cases.length} of ${opts.cases} cases: the summaries are over the finished cases; the case that was running is dropped`,
+        ]
+      : [],
   };
 }

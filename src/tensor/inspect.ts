@@ -1,13 +1,19 @@
-/** What `frugal inspect` reports about a checkpoint: tensors, totals, shard layout, architecture. */
+/** `frugal inspect` as a library function: a checkpoint's tensors, totals, shard layout and architecture. */
 import { type DetectedArchitecture, openCheckpoint } from "./checkpoint/index.js";
 import type { DType } from "./dtype.js";
 import { numel } from "./safetensors/header.js";
 
+/** What `frugal inspect` reports about a checkpoint (its `--json` output). Sizes are in bytes. */
 export interface InspectReport {
+  /** The path given. */
   path: string;
+  /** A checkpoint folder, or one .safetensors file. */
   kind: "folder" | "file";
+  /** Whether the weights are listed in model.safetensors.index.json. */
   sharded: boolean;
+  /** The shard files: name, size in bytes, number of tensors. */
   shards: { file: string; bytes: number; tensors: number }[];
+  /** Every tensor in shard order, then file order. */
   tensors: {
     name: string;
     dtype: DType;
@@ -16,6 +22,7 @@ export interface InspectReport {
     bytes: number;
     shard: string;
   }[];
+  /** Counts over all tensors; `fileBytes` includes the headers, `byDtype` is sorted by bytes, largest first. */
   totals: {
     tensors: number;
     parameters: number;
@@ -23,12 +30,15 @@ export interface InspectReport {
     fileBytes: number;
     byDtype: { dtype: DType; tensors: number; parameters: number; bytes: number }[];
   };
+  /** The detected architecture and its evidence. */
   architecture: DetectedArchitecture;
+  /** What config.json says (when present): model_type and architectures. */
   config: { present: boolean; modelType: string | null; architectures: string[] };
   /** safetensors __metadata__ of the first shard. */
   metadata: Record<string, string>;
 }
 
+/** Opens the checkpoint at `path` (folder or .safetensors file), reads its headers only, and reports on it. */
 export async function inspectCheckpoint(
   path: string,
   opts: { signal?: AbortSignal } = {},

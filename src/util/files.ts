@@ -5,10 +5,11 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, constants, existsSync, rmSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { FrugalError, InputError, IoError } from "../errors/index.js";
 
+/** The text of a UTF-8 file; an InputError naming it (no such file, a folder, no permission) otherwise. */
 export async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, "utf8");
@@ -17,6 +18,7 @@ export async function readText(file: string): Promise<string> {
   }
 }
 
+/** The InputError for a failed read of `file`, from the Node error code (ENOENT, EISDIR, EACCES, other). */
 export function fileReadError(file: string, e: unknown): InputError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "ENOENT")
@@ -58,6 +60,7 @@ export async function readStructured(file: string): Promise<unknown> {
   }
 }
 
+/** How an output may be written: overwrite or not, and the inputs it must never replace. */
 export interface WriteOptions {
   /** Overwrite an existing output. */
   force?: boolean;
@@ -86,7 +89,7 @@ export function checkOutputPath(out: string, opts: WriteOptions & { folder?: boo
   if (!statOrNull(parent)?.isDirectory())
     throw new InputError({
       where: out,
-      what: `${parent} is not a folder`,
+      what: `${shown(parent)} is not a folder`,
       hint: "choose another output path",
     });
   try {
@@ -94,7 +97,7 @@ export function checkOutputPath(out: string, opts: WriteOptions & { folder?: boo
   } catch {
     throw new InputError({
       where: out,
-      what: `cannot write into ${parent} (permission denied)`,
+      what: `cannot write into ${shown(parent)} (permission denied)`,
       hint: "choose a writable folder",
     });
   }
@@ -131,6 +134,12 @@ function statOrNull(path: string) {
   }
 }
 
+/** A path as the user would write it: relative to the working folder when inside it, else absolute. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
 function nearestExisting(dir: string): string {
   let d = dir;
   while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
@@ -151,6 +160,7 @@ function trackTemp(path: string): void {
   liveTemps.add(path);
 }
 
+/** A fresh hidden temporary name next to `path` (same folder, so a rename is atomic). */
 export function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
 }
@@ -175,16 +185,22 @@ export async function writeFileAtomic<T>(
     return r;
   } catch (e) {
     await rm(tmp, { force: true });
-    if (e instanceof FrugalError) throw e;
-    throw new IoError({
-      where: out,
-      what: `cannot write (${(e as Error).message})`,
-      hint: "check the folder is writable and the disk has space",
-      cause: e,
-    });
+    throw writeError(out, e);
   } finally {
     liveTemps.delete(tmp);
   }
+}
+
+/** The error to throw when writing `path` failed: typed errors pass through, others become IoError. */
+export function writeError(path: string, e: unknown): FrugalError {
+  if (e instanceof FrugalError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  return new IoError({
+    where: path,
+    what: `cannot write (${code === "ENOSPC" ? "the disk is full" : code === "EACCES" ? "permission denied" : (e as Error).message})`,
+    hint: "check the folder is writable and the disk has space",
+    cause: e,
+  });
 }
 
 /** Writes `data` to a temporary sibling and renames it over `out` when complete. */
@@ -223,6 +239,7 @@ export async function writeFolderAtomic(
   }
 }
 
+/** Whether `path` exists and is a folder. */
 export async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();

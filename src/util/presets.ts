@@ -21,8 +21,11 @@ export function presetPath(area: string, file: string): string {
   return fileURLToPath(new URL(`${area}/${file}`, ROOT));
 }
 
-/** The names of an area's presets (files `presets/<area>/<name>.preset.json`), sorted. */
-export function presetNames(area: string): string[] {
+/**
+ * The names of an area's presets (files `presets/<area>/<name>.preset.json`), sorted; with
+ * `suffix`, of its other shipped data files of that kind (e.g. `.profile.json`).
+ */
+export function presetNames(area: string, suffix = SUFFIX): string[] {
   let files: string[];
   try {
     files = readdirSync(fileURLToPath(new URL(`${area}/`, ROOT)));
@@ -30,8 +33,8 @@ export function presetNames(area: string): string[] {
     return [];
   }
   return files
-    .filter((f) => f.endsWith(SUFFIX))
-    .map((f) => f.slice(0, -SUFFIX.length))
+    .filter((f) => f.endsWith(suffix))
+    .map((f) => f.slice(0, -suffix.length))
     .sort();
 }
 

@@ -4,17 +4,22 @@
  */
 import cliProgress from "cli-progress";
 
+/** One progress report of long work: what, how far (`done` of `total`), and optional detail. */
 export interface ProgressEvent {
   /** What is being done, e.g. "solving", "layer 3/32". */
   label: string;
+  /** Units done so far, 0 ≤ done ≤ total. */
   done: number;
+  /** Units in all. */
   total: number;
   /** Extra fields shown after the bar, e.g. incumbent and bound. */
   detail?: string;
 }
 
+/** The callback long library functions take as `onProgress`. */
 export type OnProgress = (e: ProgressEvent) => void;
 
+/** Where the CLI sends progress: `update` with each event, `stop` when the work ends. */
 export interface ProgressSink {
   update: OnProgress;
   stop(): void;

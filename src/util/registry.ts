@@ -101,6 +101,7 @@ export class Registry<E extends RegistryEntry> {
     return [...this.#entries.values()];
   }
 
+  /** Whether an entry called `name` is registered. */
   has(name: string): boolean {
     return this.#entries.has(name);
   }

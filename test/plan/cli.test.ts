@@ -60,7 +60,7 @@ describe("frugal plan", () => {
     const cases: [string[], string][] = [
       [
         ["plan", "compare", "--preset", "nope"],
-        `frugal: error: --preset: "nope" is not allowed; allowed choices are ${PRESETS}; run \`frugal plan compare --help\` for usage\n`,
+        `frugal: error: --preset: "nope" is not one of ${PRESETS}; run \`frugal plan compare --help\` for usage\n`,
       ],
       [
         ["plan", "compare"],
@@ -137,9 +137,12 @@ describe("frugal plan", () => {
     const again = await runCli([...args, "--out", out]);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(`frugal: error: ${out}: already exists; choose another path or pass --force\n`);
-    const twice = await runCli([...args, "--out", join(dir, "x.json"), "--trace", join(dir, "x.json")]);
-    expect(twice.code).toBe(1);
-    expect(twice.stderr).toContain("--trace: writes to");
+    const x = join(dir, "x.json");
+    const twice = await runCli([...args, "--out", x, "--trace", x]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe(
+      `frugal: error: --trace: writes to ${x}, as --out does; give each output its own path\n`,
+    );
   });
   it("--dry-run writes nothing", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frugal-plan-cli-"));

@@ -333,7 +333,7 @@ describe("frugal plan --placement", () => {
     const bad = await runCli([...base, "--placement", "anywhere"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(
-      'frugal: error: --placement: "anywhere" is not allowed; allowed choices are auto, fixed, free; run `frugal plan compare --help` for usage\n',
+      'frugal: error: --placement: "anywhere" is not one of auto, fixed, free; run `frugal plan compare --help` for usage\n',
     );
   });
 });

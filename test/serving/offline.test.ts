@@ -4,17 +4,17 @@ import {
   builtinProfile,
   createPolicy,
   lowerBound,
-  lpt,
   packMakespan,
   policyNames,
-  prefillChainSeconds,
   requestBoundWork,
   requestChain,
   requestWork,
-  simplePackingBound,
   simulate,
   syntheticTrace,
 } from "../../src/serving/index.js";
+import { lpt } from "../../src/serving/offline/lpt.js";
+import { simplePackingBound } from "../../src/serving/offline/packing.js";
+import { prefillChainSeconds } from "../../src/serving/offline/work.js";
 import { expectClose } from "../helpers/tolerance.js";
 
 function bruteForce(work: number[], J: number): number {

@@ -4,23 +4,20 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  admission,
-  alignFront,
   builtinProfile,
-  Client,
   createPolicy,
-  HybridParams,
-  listPolicies,
   type Profile,
   ProfileSchema,
+  policies,
   type Request,
   requestWork,
   runMetrics,
-  Seq,
   simulate,
   syntheticTrace,
   type Trace,
 } from "../../src/serving/index.js";
+import { admission, alignFront, HybridParams } from "../../src/serving/policies/hybrid.js";
+import { Client, Seq } from "../../src/serving/sim/state.js";
 
 function profile(client: Partial<Profile["client"]> = {}): Profile {
   return ProfileSchema.parse({
@@ -350,9 +347,9 @@ describe("hybrid aligned selection", () => {
 
 describe("registry", () => {
   it("lists the four policies with references, and rejects unknown names and bad params", () => {
-    expect(listPolicies().map((p) => p.name)).toEqual(["vllm-v0", "vllm-v1", "orca", "hybrid"]);
+    expect(policies.describe().map((p) => p.name)).toEqual(["vllm-v0", "vllm-v1", "orca", "hybrid"]);
     expect(() => createPolicy("fifo")).toThrow(
-      '--policy: unknown policy "fifo"; use one of vllm-v0, vllm-v1, orca, hybrid',
+      'policy: unknown policy "fifo"; use one of vllm-v0, vllm-v1, orca, hybrid',
     );
     expect(() => createPolicy("hybrid", { lambda: -1 })).toThrow("policy hybrid parameters: lambda");
   });

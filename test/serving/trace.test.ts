@@ -5,12 +5,12 @@ import { describe, expect, it } from "vitest";
 import {
   parseCsvTrace,
   parseJsonlTrace,
-  parseTimestamp,
   readTrace,
   syntheticTrace,
   TraceError,
   traceToCsv,
 } from "../../src/serving/index.js";
+import { parseTimestamp } from "../../src/serving/trace/parse.js";
 
 const AZURE = new URL("../../../shared/data/azure-llm-2023/AzureLLMInferenceTrace_conv.csv", import.meta.url);
 const GSM8K = new URL("../../../shared/data/gsm8k/test.jsonl", import.meta.url);
@@ -149,7 +149,7 @@ describe("trace readers", () => {
     "the shipped GSM8K trace is what the builder makes from test.jsonl",
     async () => {
       const { gsm8kTrace } = await import("../../src/serving/index.js");
-      const built = gsm8kTrace(await readFile(GSM8K, "utf8"), "test.jsonl");
+      const built = await gsm8kTrace(await readFile(GSM8K, "utf8"), "test.jsonl");
       const shipped = parseCsvTrace(
         await readFile(new URL("../../presets/serving/gsm8k-test-llama.csv", import.meta.url), "utf8"),
         "shipped.csv",

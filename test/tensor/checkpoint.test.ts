@@ -181,6 +181,19 @@ describe("checkpoint reader errors", () => {
     });
   });
 
+  it("an index that is not {metadata, weight_map}: the file and the path inside it", async () => {
+    await withTempDir(async (dir) => {
+      const ck = await shardedFixture(dir);
+      const idxPath = join(ck, "model.safetensors.index.json");
+      await writeFile(idxPath, JSON.stringify({ metadata: {}, weight_map: { "lm_head.weight": 5 } }));
+      const err = await openCheckpoint(ck).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CheckpointError);
+      expect((err as Error).message).toBe(
+        `${idxPath}: weight_map.lm_head.weight: Invalid input: expected string, received number; the index must be {metadata, weight_map: {tensor: shard}}`,
+      );
+    });
+  });
+
   it("an index naming a missing shard", async () => {
     await withTempDir(async (dir) => {
       const ck = await shardedFixture(dir);

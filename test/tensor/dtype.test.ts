@@ -1,15 +1,8 @@
 import { getFloat16, setFloat16 } from "@petamoriken/float16";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  DTYPES,
-  f16ToF32Table,
-  f32ToBf16Bits,
-  f32ToF16Bits,
-  fromFloat32,
-  toFloat32,
-  WRITABLE_DTYPES,
-} from "../../src/tensor/index.js";
+import { f16ToF32Table, f32ToBf16Bits, f32ToF16Bits } from "../../src/tensor/dtype.js";
+import { DTYPES, encodeInPlace, fromFloat32, toFloat32, WRITABLE_DTYPES } from "../../src/tensor/index.js";
 
 /** Reference F32 → BF16 by exact arithmetic on doubles: nearest of the two neighbours, ties to even. */
 function bf16Reference(x: number): number {
@@ -150,6 +143,52 @@ describe("dtypes", () => {
     expect(Array.from(toFloat32(new Uint8Array(new Int8Array([3, -4]).buffer), "I8"))).toEqual([3, -4]);
     expect(Array.from(toFloat32(new Uint8Array([0, 255]), "U8"))).toEqual([0, 255]);
     expect(Array.from(toFloat32(new Uint8Array([0, 1, 2]), "BOOL"))).toEqual([0, 1, 1]);
+    expect(Array.from(toFloat32(new Uint8Array(new BigUint64Array([5n, 2n ** 40n]).buffer), "U64"))).toEqual([
+      5,
+      2 ** 40,
+    ]);
+    expect(Array.from(toFloat32(new Uint8Array(new Uint32Array([3, 4e9]).buffer), "U32"))).toEqual([
+      3,
+      Math.fround(4e9),
+    ]);
+    expect(Array.from(toFloat32(new Uint8Array(new Uint16Array([3, 65535]).buffer), "U16"))).toEqual([
+      3, 65535,
+    ]);
+    expect(() => toFloat32(new Uint8Array(8), "C64")).toThrow(/complex/);
+  });
+
+  it("reads the 8-bit floats: E4M3FN, E5M2 and E8M0 at their landmarks", () => {
+    const f = (bytes: number[], d: "F8_E4M3" | "F8_E5M2" | "F8_E8M0") =>
+      Array.from(toFloat32(new Uint8Array(bytes), d));
+    // E4M3FN (OCP FP8): 0, 1 (0x38), max 448 (0x7e), smallest subnormal 2^-9 (0x01), −2 (0xc0), NaN (0x7f, 0xff).
+    expect(f([0x00, 0x38, 0x7e, 0x01, 0xc0], "F8_E4M3")).toEqual([0, 1, 448, 2 ** -9, -2]);
+    expect(f([0x7f, 0xff], "F8_E4M3").every(Number.isNaN)).toBe(true);
+    // E5M2: 1 (0x3c), max 57344 (0x7b), smallest subnormal 2^-16 (0x01), Inf (0x7c), −Inf (0xfc), NaN (0x7d).
+    expect(f([0x3c, 0x7b, 0x01, 0x7c, 0xfc], "F8_E5M2")).toEqual([1, 57344, 2 ** -16, Infinity, -Infinity]);
+    expect(Number.isNaN(f([0x7d], "F8_E5M2")[0])).toBe(true);
+    // E8M0: 2^(e−127); 127 is 1, 0 is 2^-127, 0xff is NaN.
+    expect(f([127, 128, 0], "F8_E8M0")).toEqual([1, 2, Math.fround(2 ** -127)]);
+    expect(Number.isNaN(f([0xff], "F8_E8M0")[0])).toBe(true);
+    // E4M3 is exact for every value it holds: the 254 finite patterns are distinct apart from ±0.
+    const all = f(
+      Array.from({ length: 256 }, (_, i) => i),
+      "F8_E4M3",
+    ).filter((v) => !Number.isNaN(v));
+    expect(new Set(all).size).toBe(253);
+  });
+
+  it("encodeInPlace writes the same bytes as fromFloat32, into the Float32 buffer itself", () => {
+    fc.assert(
+      fc.property(fc.array(fc.float({ noNaN: true }), { minLength: 1, maxLength: 64 }), (values) => {
+        for (const d of ["F32", "BF16", "F16"] as const) {
+          const want = Array.from(fromFloat32(Float32Array.from(values), d));
+          const buf = Float32Array.from(values);
+          const got = encodeInPlace(buf, d);
+          expect(got.buffer).toBe(buf.buffer);
+          expect(Array.from(got)).toEqual(want);
+        }
+      }),
+    );
   });
 
   it("reads unaligned byte views", () => {

@@ -102,6 +102,32 @@ describe("frugal inspect", () => {
     });
   });
 
+  it("lists tensors of every dtype safetensors defines, including FP8, unsigned and complex ones", async () => {
+    await withTempDir(async (dir) => {
+      const dtypes = ["F8_E4M3", "F8_E5M2", "F8_E8M0", "U16", "U32", "U64", "C64", "BF16"] as const;
+      const sizes: Record<string, number> = { U16: 2, U32: 4, U64: 8, C64: 8, BF16: 2 };
+      const header: Record<string, unknown> = {};
+      let off = 0;
+      for (const d of dtypes) {
+        const n = 3 * (sizes[d] ?? 1);
+        header[`t.${d}`] = { dtype: d, shape: [3], data_offsets: [off, off + n] };
+        off += n;
+      }
+      let json = JSON.stringify(header);
+      json += " ".repeat((8 - (json.length % 8)) % 8);
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(json.length));
+      const file = join(dir, "mixed.safetensors");
+      await writeFile(file, Buffer.concat([len, Buffer.from(json), Buffer.alloc(off, 0x38)]));
+      const r = await run(["inspect", file, "--json"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.totals.byDtype.map((d: { dtype: string }) => d.dtype).sort()).toEqual([...dtypes].sort());
+      expect(doc.totals.parameters).toBe(3 * dtypes.length);
+    });
+  });
+
   it("inspectCheckpoint on a single file", async () => {
     await withTempDir(async (dir) => {
       const ck = join(dir, "m");

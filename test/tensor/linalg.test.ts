@@ -5,7 +5,6 @@ import {
   backendByName,
   frobeniusNorm,
   type LinalgBackend,
-  loadNative,
   type Matrix,
   matmul,
   qr,
@@ -18,8 +17,9 @@ import {
   svd,
   transpose,
   truncatedSvd,
-  tsBackend,
 } from "../../src/tensor/index.js";
+import { loadNative } from "../../src/tensor/linalg/native.js";
+import { tsBackend } from "../../src/tensor/linalg/ts/index.js";
 import { expectAllClose, expectClose } from "../helpers/tolerance.js";
 
 const native = loadNative();

@@ -4,7 +4,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FrugalError } from "../../src/errors/index.js";
 import {
-  encodeHeader,
   float32Source,
   fromFloat32,
   readSafetensorsHeader,
@@ -14,6 +13,7 @@ import {
   WRITABLE_DTYPES,
   writeSafetensors,
 } from "../../src/tensor/index.js";
+import { encodeHeader } from "../../src/tensor/safetensors/header.js";
 import { hasNumpy, python, rawSafetensors, withTempDir } from "./helpers.js";
 
 const f32 = (xs: number[]) => new Uint8Array(new Float32Array(xs).buffer);

@@ -3,6 +3,7 @@
  * jobs in decreasing work to the least-loaded machine; makespan ≤ (4/3 − 1/(3J))·OPT.
  * Used as the MIP's warm start and as the fallback when the solver is not run or fails.
  */
+/** An assignment of jobs to machines with the machines' loads. */
 export interface Packing {
   /** Client of each job (by job index). */
   assignment: Int32Array;
@@ -12,6 +13,7 @@ export interface Packing {
   makespan: number;
 }
 
+/** The LPT packing of `work` onto `machines`. */
 export function lpt(work: readonly number[], machines: number): Packing {
   const order = work.map((_, i) => i).sort((a, b) => work[b]! - work[a]! || a - b);
   const loads = new Float64Array(machines);
@@ -39,6 +41,7 @@ export function lpt(work: readonly number[], machines: number): Packing {
   return { assignment, loads, makespan: Math.max(0, ...loads) };
 }
 
+/** The machines' loads under an assignment. */
 export function packingLoads(
   work: readonly number[],
   assignment: ArrayLike<number>,

@@ -9,7 +9,9 @@ import { throwIfAborted } from "../../errors/index.js";
 import { LinExpr, Model, type SolveResult, solveModel, sum, type Var } from "../../mip/index.js";
 import { lpt, type Packing, packingLoads } from "./lpt.js";
 
+/** Options of `packMakespan`. */
 export interface PackOptions {
+  /** Seconds for the MIP (default 10). */
   timeLimit?: number;
   /** Relative MIP gap tolerance (default 1e-3); LPT within it of the simple bound is accepted without solving. */
   gap?: number;
@@ -19,9 +21,12 @@ export interface PackOptions {
   onProgress?: (p: { seconds: number; incumbent: number | null; bound: number | null }) => void;
 }
 
+/** A packing with how it was found: the method, the solver's outcome and the proven bound. */
 export interface PackResult extends Packing {
   status: SolveResult["status"] | "heuristic";
   method: "mip" | "lpt";
+  /** The solver and its version when the MIP ran, else null. */
+  solver: string | null;
   lptMakespan: number;
   /** Best proven lower bound on the optimal max load (max of the MIP bound and the simple bound). */
   bound: number;
@@ -42,6 +47,7 @@ export function simplePackingBound(work: readonly number[], machines: number): n
   return Math.max(s / machines, m);
 }
 
+/** Packs `work` onto `machines` minimizing the largest load (MIP with LPT start; LPT fallback). */
 export async function packMakespan(
   work: readonly number[],
   machines: number,
@@ -61,6 +67,7 @@ export async function packMakespan(
     gap: heur.makespan > 0 ? (heur.makespan - simple) / heur.makespan : 0,
     seconds: (performance.now() - t0) / 1000,
     binaries,
+    solver: null,
     notes,
   });
   if (machines === 1 || n === 0)
@@ -80,32 +87,29 @@ export async function packMakespan(
     );
   throwIfAborted(opts.signal, "packing");
 
-  const order = work.map((_, i) => i).sort((a, b) => work[b]! - work[a]! || a - b);
+  // The largest job is fixed on client 0 (symmetry).
+  const largest = work.reduce((b, w, i) => (w > (work[b] ?? 0) ? i : b), 0);
   const m = new Model("makespan-packing");
-  const x: Var[][] = [];
-  for (let i = 0; i < n; i++) {
-    x.push([]);
-    for (let j = 0; j < machines; j++) {
-      const fixed = i === order[0] ? (j === 0 ? 1 : 0) : undefined;
-      x[i]!.push(m.addVar({ name: `x_${i}_${j}`, type: "binary", lb: fixed ?? 0, ub: fixed ?? 1 }));
-    }
-  }
+  const x: Var[][] = work.map((_, i) =>
+    Array.from({ length: machines }, (_, j) => {
+      const fixed = i === largest ? (j === 0 ? 1 : 0) : undefined;
+      return m.addVar({ name: `x_${i}_${j}`, type: "binary", lb: fixed ?? 0, ub: fixed ?? 1 });
+    }),
+  );
   const C = m.addVar({ name: "C", lb: simple, ub: heur.makespan });
-  for (let i = 0; i < n; i++) m.addConstraint(sum(x[i]!), "=", 1, `assign_${i}`);
-  for (let j = 0; j < machines; j++) {
-    const e = new LinExpr();
-    for (let i = 0; i < n; i++) e.add(x[i]![j]!, work[i]!);
-    m.addConstraint(e, "<=", C, `load_${j}`);
-  }
+  for (const [i, row] of x.entries()) m.addConstraint(sum(row), "=", 1, `assign_${i}`);
+  const loadRows = Array.from({ length: machines }, () => new LinExpr());
+  for (const [i, row] of x.entries()) for (const [j, v] of row.entries()) loadRows[j]?.add(v, work[i] ?? 0);
+  for (const [j, e] of loadRows.entries()) m.addConstraint(e, "<=", C, `load_${j}`);
   m.setObjective(C, "minimize");
   // Warm start from LPT with client labels permuted so the largest job sits on client 0.
-  const perm = new Int32Array(machines).map((_, j) => j);
-  const j0 = heur.assignment[order[0]!]!;
+  const perm = Int32Array.from({ length: machines }, (_, j) => j);
+  const j0 = heur.assignment[largest] ?? 0;
   perm[j0] = 0;
   perm[0] = j0;
   const start = new Map<number, number>();
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < machines; j++) start.set(x[i]![j]!.index, perm[heur.assignment[i]!] === j ? 1 : 0);
+  for (const [i, row] of x.entries())
+    for (const [j, v] of row.entries()) start.set(v.index, perm[heur.assignment[i] ?? 0] === j ? 1 : 0);
   start.set(C.index, heur.makespan);
   const r = await solveModel(m, {
     timeLimit: opts.timeLimit ?? 10,
@@ -121,18 +125,22 @@ export async function packMakespan(
   const notes = [...r.notes];
   if (!r.values || r.objective === null || r.objective >= heur.makespan - 1e-12) {
     const out = base([...notes, `MIP ${r.status}: no packing better than LPT found`], r.status);
+    out.solver = r.solver;
     out.bound = Math.max(simple, r.bound ?? 0);
     out.gap = heur.makespan > 0 ? (heur.makespan - out.bound) / heur.makespan : 0;
     out.seconds = (performance.now() - t0) / 1000;
     return out;
   }
-  const assignment = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
+  const values = r.values;
+  const assignment = Int32Array.from(x, (row) => {
     let best = 0;
-    for (let j = 1; j < machines; j++)
-      if (r.values[x[i]![j]!.index]! > r.values[x[i]![best]!.index]!) best = j;
-    assignment[i] = best;
-  }
+    let bestValue = Number.NEGATIVE_INFINITY;
+    for (const [j, v] of row.entries()) {
+      const value = values[v.index] ?? 0;
+      if (value > bestValue) [best, bestValue] = [j, value];
+    }
+    return best;
+  });
   const loads = packingLoads(work, assignment, machines);
   const makespan = Math.max(...loads);
   const bound = Math.max(simple, r.bound ?? 0);
@@ -147,6 +155,7 @@ export async function packMakespan(
     gap: makespan > 0 ? (makespan - bound) / makespan : 0,
     seconds: (performance.now() - t0) / 1000,
     binaries,
+    solver: r.solver,
     notes,
   };
 }

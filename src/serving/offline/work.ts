@@ -24,7 +24,10 @@
 import type { Profile } from "../profile/schema.js";
 import type { Request } from "../trace/types.js";
 
-function decodeWork(r: Request, profile: Profile, alphaShare: number): number {
+/** What the work formulas read of a profile: the time model and the client's max batch size. */
+export type WorkProfile = Pick<Profile, "timeModel" | "client">;
+
+function decodeWork(r: Request, profile: WorkProfile, alphaShare: number): number {
   const D = profile.timeModel.decode;
   const p = r.promptTokens;
   const d = r.outputTokens - 1;
@@ -32,7 +35,7 @@ function decodeWork(r: Request, profile: Profile, alphaShare: number): number {
 }
 
 /** Packing work w_i: whole-prompt prefill, α shared by B members (seconds). */
-export function requestWork(r: Request, profile: Profile): number {
+export function requestWork(r: Request, profile: WorkProfile): number {
   const P = profile.timeModel.prefill;
   const B = profile.client.maxBatchSize;
   const p = r.promptTokens;
@@ -42,7 +45,7 @@ export function requestWork(r: Request, profile: Profile): number {
 }
 
 /** Bound work: w_i with the chunk-proof attention term γ_p·p(p+1)/2 (seconds; see the header). */
-export function requestBoundWork(r: Request, profile: Profile): number {
+export function requestBoundWork(r: Request, profile: WorkProfile): number {
   const P = profile.timeModel.prefill;
   const B = profile.client.maxBatchSize;
   const p = r.promptTokens;
@@ -55,7 +58,7 @@ export function requestBoundWork(r: Request, profile: Profile): number {
 }
 
 /** Least time of a prompt of p tokens prefilled alone in m ≥ 1 chunks (seconds). */
-export function prefillChainSeconds(p: number, profile: Profile): number {
+export function prefillChainSeconds(p: number, profile: WorkProfile): number {
   const P = profile.timeModel.prefill;
   const at = (m: number) => m * P.alpha + P.beta * p + (P.gamma * (p * p + (p * p) / m)) / 2;
   if (P.gamma <= 0 || P.alpha <= 0) return P.gamma <= 0 ? at(1) : at(p);
@@ -66,7 +69,7 @@ export function prefillChainSeconds(p: number, profile: Profile): number {
 }
 
 /** Chain c_i: the request alone, chunked prefill allowed, then its decode iterations (seconds). */
-export function requestChain(r: Request, profile: Profile): number {
+export function requestChain(r: Request, profile: WorkProfile): number {
   return (
     prefillChainSeconds(r.promptTokens, profile) + decodeWork(r, profile, profile.timeModel.decode.alpha)
   );

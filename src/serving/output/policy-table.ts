@@ -1,6 +1,7 @@
 /** The policy comparison as rows, shared by the terminal table and the HTML report. */
 import type { CompareResult } from "../compare.js";
 
+/** Columns of the policy comparison table. */
 export const POLICY_COLUMNS = [
   "policy",
   "makespan s",
@@ -15,23 +16,36 @@ export const POLICY_COLUMNS = [
   "rejected",
 ];
 
+/** A row of `name` and empty cells: a policy that did not finish. */
+const emptyRow = (name: string, columns: number) => [
+  name,
+  ...Array.from({ length: columns - 1 }, () => null),
+];
+
+/**
+ * One row per policy, in `POLICY_COLUMNS` order (utilizations and gaps in percent); null where a
+ * metric is undefined (the metrics' `notes` say why) and for policies that did not finish.
+ */
 export function policyRows(r: CompareResult): (string | number | null)[][] {
-  return r.policies.map((p) => {
-    const m = p.metrics;
-    return [
-      p.name,
-      m.makespanSeconds,
-      100 * m.slotUtilization,
-      100 * m.busyUtilization,
-      m.gapToLowerBound === null ? null : 100 * m.gapToLowerBound,
-      m.ttftSeconds.p50,
-      m.tpotSeconds.p50,
-      m.latencySeconds.p99,
-      m.outputTokensPerSecond,
-      m.preemptions,
-      m.rejected,
-    ];
-  });
+  return [
+    ...r.policies.map((p) => {
+      const m = p.metrics;
+      return [
+        p.name,
+        m.makespanSeconds,
+        100 * m.slotUtilization,
+        100 * m.busyUtilization,
+        m.gapToLowerBound === null ? null : 100 * m.gapToLowerBound,
+        m.ttftSeconds?.p50 ?? null,
+        m.tpotSeconds?.p50 ?? null,
+        m.latencySeconds?.p99 ?? null,
+        m.outputTokensPerSecond,
+        m.preemptions,
+        m.rejected,
+      ];
+    }),
+    ...r.unfinished.map((u) => emptyRow(`${u.name} (interrupted)`, POLICY_COLUMNS.length)),
+  ];
 }
 
 /** Where each policy's time above the bound goes, on the client that finishes last (breakdown.ts). */
@@ -48,6 +62,7 @@ export const BREAKDOWN_COLUMNS = [
   "idle s",
 ];
 
+/** One row per finished policy, in `BREAKDOWN_COLUMNS` order (seconds). */
 export function breakdownRows(r: CompareResult): (string | number | null)[][] {
   return r.policies.map((p) => {
     const b = p.breakdown;

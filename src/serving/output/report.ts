@@ -3,14 +3,17 @@ import { cdfSvg } from "../../report/cdf.js";
 import { escapeHtml, htmlPage, htmlTable } from "../../report/html.js";
 import { binIntervals, timelineSvg } from "../../report/timeline.js";
 import type { CompareResult } from "../compare.js";
+import { type RequestTimes, servedTimes } from "../metrics.js";
 import { BREAKDOWN_COLUMNS, breakdownRows, POLICY_COLUMNS, policyRows } from "./policy-table.js";
 
+/** Title, subtitle and notes shown above the report's tables. */
 export interface ReportExtras {
   title?: string;
   subtitle?: string;
   notes?: string[];
 }
 
+/** The comparison as one self-contained HTML page. */
 export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): string {
   const table = htmlTable(POLICY_COLUMNS, policyRows(r), 2);
   const gapTable = htmlTable(BREAKDOWN_COLUMNS, breakdownRows(r), 2);
@@ -20,32 +23,46 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
       const B = run.clients[0]?.spec.maxBatchSize ?? 1;
       const tl = run.clients.map((c) => {
         const L = c.log;
-        const vals = L.prefills.map((p, k) => (p + L.decodes[k]!) / B);
+        const vals = L.prefills.map((p, k) => (p + (L.decodes[k] ?? 0)) / B);
         return { label: `client ${c.index}`, bins: binIntervals(L.start, L.end, vals, T, 240) };
       });
-      return timelineSvg(tl, { seconds: T, title: `${run.policy}: batch-slot utilization per client` });
+      return timelineSvg(tl, {
+        seconds: T,
+        title: `${run.policy}: batch-slot utilization per client`,
+        axisLabel: "seconds from the first arrival",
+        scaleLabel: "slot utilization",
+      });
     })
     .join("");
-  const done = (i: number) => r.runs[i]!.requests.filter((q) => !q.rejected && q.finishTime >= 0);
-  const ttft = cdfSvg(
-    r.runs.map((run, i) => ({ label: run.policy, values: done(i).map((q) => q.firstTokenTime - q.arrival) })),
-    { xLabel: "time to first token (s)", title: "TTFT CDF" },
-  );
-  const tpot = cdfSvg(
-    r.runs.map((run, i) => ({
-      label: run.policy,
-      values: done(i)
-        .filter((q) => q.outputTokens > 1)
-        .map((q) => (q.finishTime - q.firstTokenTime) / (q.outputTokens - 1)),
-    })),
-    { xLabel: "time per output token (s)", title: "TPOT CDF" },
-  );
-  const lat = cdfSvg(
-    r.runs.map((run, i) => ({ label: run.policy, values: done(i).map((q) => q.finishTime - q.arrival) })),
-    { xLabel: "end-to-end latency (s)", title: "Latency CDF" },
-  );
+  const served = r.runs.map((run) => ({ label: run.policy, times: servedTimes(run) }));
+  const cdf = (pick: (t: RequestTimes) => number | null, xLabel: string, title: string) =>
+    cdfSvg(
+      served.map(({ label, times }) => ({
+        label,
+        values: times.flatMap((t) => {
+          const v = pick(t);
+          return v === null ? [] : [v];
+        }),
+      })),
+      { xLabel, title },
+    );
+  const ttft = cdf((t) => t.ttft, "time to first token (s)", "TTFT CDF");
+  const tpot = cdf((t) => t.tpot, "time per output token (s)", "TPOT CDF");
+  const lat = cdf((t) => t.latency, "end-to-end latency (s)", "Latency CDF");
   const lb = r.lowerBound;
-  const notes = (extras.notes ?? []).map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("");
+  const allNotes = [
+    ...(extras.notes ?? []),
+    ...(r.status === "interrupted"
+      ? [
+          `Interrupted: ${r.policies.length} of ${r.policies.length + r.unfinished.length} policies finished; the report shows those.`,
+        ]
+      : []),
+    ...r.unfinished.map((u) => `${u.name}: ${u.reason}.`),
+    ...r.policies.flatMap((p) =>
+      p.metrics.notes.filter((n) => !n.includes("no lower bound was given")).map((n) => `${p.name}: ${n}.`),
+    ),
+  ];
+  const notes = allNotes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("");
   const body = `${notes}
 <h2>Policies</h2>${table}
 <p>Lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)} s, chain ${lb.chainSeconds.toFixed(2)} s${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)} s`}; binding: ${lb.binding}).

@@ -1,6 +1,8 @@
 /** Pieces shared by the policies: routing, queue insertion, and the never-fits test. */
+import { z } from "zod";
+import { requestWork } from "../offline/work.js";
 import type { ClientSpec } from "../profile/schema.js";
-import type { Client, Seq } from "../sim/state.js";
+import type { ClientView, SeqView } from "../sim/state.js";
 import type { Request } from "../trace/types.js";
 
 /** Request needs ceil((p + o − 1)/blockSize) blocks at its last step; above the usable cache it can never finish. */
@@ -9,36 +11,73 @@ export function fitsKv(r: Request, spec: ClientSpec, watermark = true): boolean 
   return blocks <= spec.kvBlocks - (watermark ? Math.floor(spec.watermark * spec.kvBlocks) : 0);
 }
 
-export type Routing = "round-robin" | "least-loaded" | "least-work";
+/** The routing rules of the multi-client baselines. */
+export const ROUTINGS = ["round-robin", "least-loaded", "least-work"] as const;
 
-/** A router: round-robin in arrival order (vLLM data-parallel API server default), or least outstanding requests / work. */
-export function makeRouter(kind: Routing): (seq: Seq, clients: readonly Client[]) => number {
-  let next = 0;
-  return (seq, clients) => {
-    if (kind === "round-robin") {
-      const j = next;
-      next = (next + 1) % clients.length;
+/** How a request is assigned to a client on arrival. */
+export type Routing = (typeof ROUTINGS)[number];
+
+/** The `routing` parameter of the baselines (default round-robin). */
+export const RoutingParam = z
+  .enum(ROUTINGS)
+  .default("round-robin")
+  .describe("arrival order, or the client with the fewest outstanding requests / the least outstanding work");
+
+/**
+ * A router with its own state. `round-robin` assigns in arrival order (vLLM's data-parallel API
+ * server default); `least-loaded` picks the client with the fewest outstanding requests and
+ * `least-work` the one with the least outstanding work (Σ `requestWork` from the client's own time
+ * model), ties to the lowest index. Outstanding = accepted by the client and not finished: the
+ * policy reports both events (`accepted` from `enqueue`, `finished` from its `finished` hook).
+ */
+export class Router {
+  #next = 0;
+  readonly #requests: number[] = [];
+  readonly #work: number[] = [];
+
+  constructor(readonly kind: Routing) {}
+
+  /** The client for the next arriving request. */
+  route(clients: readonly ClientView[]): number {
+    if (this.kind === "round-robin") {
+      const j = this.#next;
+      this.#next = (j + 1) % clients.length;
       return j;
     }
+    const load = this.kind === "least-loaded" ? this.#requests : this.#work;
     let best = 0;
-    for (let j = 1; j < clients.length; j++) {
-      const a = kind === "least-loaded" ? clients[j]!.outstanding : clients[j]!.outstandingWork;
-      const b = kind === "least-loaded" ? clients[best]!.outstanding : clients[best]!.outstandingWork;
-      if (a < b) best = j;
-    }
-    void seq;
+    for (let j = 1; j < clients.length; j++) if ((load[j] ?? 0) < (load[best] ?? 0)) best = j;
     return best;
-  };
+  }
+
+  /** `seq` joined `client`'s queue. */
+  accepted(client: ClientView, seq: SeqView): void {
+    const j = client.index;
+    this.#requests[j] = (this.#requests[j] ?? 0) + 1;
+    this.#work[j] = (this.#work[j] ?? 0) + workOn(client, seq);
+  }
+
+  /** `seq` finished on `client`. */
+  finished(client: ClientView, seq: SeqView): void {
+    const j = client.index;
+    this.#requests[j] = (this.#requests[j] ?? 0) - 1;
+    this.#work[j] = (this.#work[j] ?? 0) - workOn(client, seq);
+  }
+}
+
+function workOn(client: ClientView, seq: SeqView): number {
+  return requestWork(seq.req, { timeModel: client.timeModel, client: client.spec });
 }
 
 /** Inserts into a queue kept sorted by `key` ascending (stable: after equal keys). */
-export function insertSorted(queue: Seq[], seq: Seq, key: (s: Seq) => number): void {
+export function insertSorted(queue: SeqView[], seq: SeqView, key: (s: SeqView) => number): void {
   const k = key(seq);
   let lo = 0;
   let hi = queue.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (key(queue[mid]!) <= k) lo = mid + 1;
+    const m = queue[mid];
+    if (m !== undefined && key(m) <= k) lo = mid + 1;
     else hi = mid;
   }
   queue.splice(lo, 0, seq);

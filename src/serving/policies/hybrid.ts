@@ -32,11 +32,12 @@ import { throwIfAborted } from "../../errors/index.js";
 import { packMakespan } from "../offline/packing.js";
 import { requestWork } from "../offline/work.js";
 import { decodeSeconds } from "../profile/time.js";
-import type { Client, Seq } from "../sim/state.js";
-import { fitsKv, insertSorted, makeRouter } from "./common.js";
+import type { Batch, ClientView, SeqView } from "../sim/state.js";
+import { fitsKv, insertSorted, Router } from "./common.js";
 import type { PolicyDef, PolicyInstance, PolicyPlanInfo } from "./types.js";
 import { admitPrefills, decodeStep } from "./vllm-v0.js";
 
+/** Parameters of `hybrid` (defaults: λ = 1, longest-first, MIP packing, lookahead rule, aligned selection). */
 export const HybridParams = z.object({
   /** Price of the prefill stall relative to idle slots (0 = insert whenever possible). */
   lambda: z.number().nonnegative().default(1),
@@ -73,38 +74,36 @@ export const HybridParams = z.object({
  * among waiting[0..window) whose decode end (o − 1 iterations after its prefill) is nearest to a
  * known finish epoch (running requests' remaining tokens, or already chosen ones); ties keep order.
  */
-export function alignFront(c: Client, k: number, window: number): void {
+export function alignFront(c: ClientView, k: number, window: number): void {
   const n = Math.min(c.waiting.length, window);
-  if (k <= 1 || n <= 1) return;
+  const [head, ...others] = c.waiting.slice(0, n);
+  if (k <= 1 || n <= 1 || !head) return;
   const epochs: number[] = c.running.map((s) => s.req.outputTokens - s.generated);
-  const cand = c.waiting.slice(0, n);
-  const chosen: Seq[] = [cand[0]!];
-  epochs.push(cand[0]!.req.outputTokens - 1);
-  const used = new Uint8Array(n);
-  used[0] = 1;
+  const chosen: SeqView[] = [head];
+  epochs.push(head.req.outputTokens - 1);
+  const rest = new Set(others);
   for (let t = 1; t < Math.min(k, n); t++) {
-    let best = -1;
+    let best: SeqView | undefined;
     let bestD = Number.POSITIVE_INFINITY;
-    for (let i = 1; i < n; i++) {
-      if (used[i]) continue;
-      const e = cand[i]!.req.outputTokens - 1;
+    for (const s of rest) {
+      const e = s.req.outputTokens - 1;
       let d = Number.POSITIVE_INFINITY;
       for (const x of epochs) d = Math.min(d, Math.abs(x - e));
       if (d < bestD) {
         bestD = d;
-        best = i;
+        best = s;
       }
     }
-    used[best] = 1;
-    chosen.push(cand[best]!);
-    epochs.push(cand[best]!.req.outputTokens - 1);
+    if (!best) break;
+    rest.delete(best);
+    chosen.push(best);
+    epochs.push(best.req.outputTokens - 1);
   }
-  const rest = cand.filter((_, i) => !used[i]);
   c.waiting.splice(0, n, ...chosen, ...rest);
 }
 
 /** Decode iterations until the next running request finishes (Infinity when none runs). */
-export function nextFinish(c: Client): number {
+export function nextFinish(c: ClientView): number {
   let d = Number.POSITIVE_INFINITY;
   for (const s of c.running) d = Math.min(d, s.req.outputTokens - s.generated);
   return d;
@@ -114,7 +113,7 @@ export function nextFinish(c: Client): number {
 export type AdmissionLimit = "slots" | "budget" | "kv" | "queue";
 
 /** Dry run of admitPrefills: how many waiting requests an insertion could admit now, and what stops it. */
-export function admission(c: Client): { count: number; limit: AdmissionLimit } {
+export function admission(c: ClientView): { count: number; limit: AdmissionLimit } {
   let budget = c.spec.maxBatchedTokens;
   let free = c.freeBlocks - c.watermarkBlocks;
   let k = 0;
@@ -131,40 +130,46 @@ export function admission(c: Client): { count: number; limit: AdmissionLimit } {
   return { count: k, limit: "queue" };
 }
 
-/** How many waiting requests a prefill insertion could admit now. */
-export function admissibleCount(c: Client): number {
-  return admission(c).count;
-}
-
+/** The hybrid offline-online method (registry entry). */
 export const hybrid: PolicyDef<typeof HybridParams> = {
   name: "hybrid",
   summary: "offline makespan packing (MIP) + longest-first sorting + Lagrangian prefill insertion",
   reference: "https://arxiv.org/abs/2502.15763",
   params: HybridParams,
   create(params): PolicyInstance {
+    // Per-run state, owned by this instance: work estimates (by request index), the offline
+    // assignment, the online router, and each client's accumulated idle-slot cost (`accumulated` rule).
+    let work = new Float64Array(0);
     let assignment: Int32Array | null = null;
-    const fallback = makeRouter("least-work");
+    const router = new Router("least-work");
+    const account: number[] = [];
     const key =
       params.order === "longest-first"
-        ? (s: Seq) => -s.work
+        ? (s: SeqView) => -(work[s.index] ?? 0)
         : params.order === "shortest-first"
-          ? (s: Seq) => s.work
-          : (s: Seq) => s.req.arrival;
+          ? (s: SeqView) => work[s.index] ?? 0
+          : (s: SeqView) => s.req.arrival;
+    const insert = (c: ClientView): Batch | null => {
+      const pre = admitPrefills(c);
+      if (!pre.length) return null;
+      account[c.index] = 0;
+      return { items: pre };
+    };
     return {
       name: "hybrid",
       async prepare(ctx, seqs): Promise<PolicyPlanInfo> {
-        for (const s of seqs) s.work = requestWork(s.req, ctx.profile);
-        const offline = seqs.length > 0 && seqs.every((s) => s.req.arrival === seqs[0]!.req.arrival);
-        if (!offline)
+        work = new Float64Array(seqs.length);
+        for (const s of seqs) work[s.index] = requestWork(s.req, ctx.profile);
+        const arrival = seqs[0]?.req.arrival;
+        if (seqs.length === 0 || !seqs.every((s) => s.req.arrival === arrival))
           return {
             kind: "online least-work routing",
             notes: ["requests arrive over time: routed to the least outstanding work"],
           };
-        const ok = seqs.map((s) => fitsKv(s.req, ctx.profile.client));
-        const idx = seqs.map((_, i) => i).filter((i) => ok[i]);
+        const packed = seqs.filter((s) => fitsKv(s.req, ctx.profile.client));
         throwIfAborted(ctx.signal, "hybrid packing");
         const r = await packMakespan(
-          idx.map((i) => seqs[i]!.work),
+          packed.map((s) => work[s.index] ?? 0),
           ctx.clients,
           {
             timeLimit: params.packingTimeLimit,
@@ -172,8 +177,9 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
             signal: ctx.signal,
           },
         );
-        assignment = new Int32Array(seqs.length);
-        idx.forEach((i, k) => (assignment![i] = r.assignment[k]!));
+        const a = new Int32Array(seqs.length);
+        packed.forEach((s, k) => (a[s.index] = r.assignment[k] ?? 0));
+        assignment = a;
         return {
           kind: `offline packing (${r.method})`,
           status: r.status,
@@ -181,39 +187,34 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           bound: r.bound,
           gap: r.gap,
           seconds: r.seconds,
+          solver: r.solver,
           notes: [
             `LPT max load ${r.lptMakespan.toFixed(3)} s, packed max load ${r.makespan.toFixed(3)} s, ${r.binaries} binaries`,
             ...r.notes,
           ],
         };
       },
-      route: (s, clients) => (assignment ? assignment[s.req.id]! : fallback(s, clients)),
-      enqueue: (c, s) => insertSorted(c.waiting, s, key),
+      route: (s, clients) => (assignment ? (assignment[s.index] ?? 0) : router.route(clients)),
+      enqueue(c, s) {
+        insertSorted(c.waiting, s, key);
+        router.accepted(c, s);
+      },
+      finished: (c, s) => router.finished(c, s),
       admissible: (s, c) => fitsKv(s.req, c.spec) && s.req.promptTokens <= c.spec.maxBatchedTokens,
       step(c) {
-        if (c.running.length === 0 || params.lambda === 0) {
-          const pre = admitPrefills(c);
-          if (pre.length) {
-            c.scratch = 0;
-            return { items: pre };
-          }
-          return decodeStep(c);
-        }
+        if (c.running.length === 0 || params.lambda === 0) return insert(c) ?? decodeStep(c);
         const { count: f, limit } = admission(c);
+        const paid = account[c.index] ?? 0;
         if (params.insertion === "mixed") {
           // Decodes first (they may preempt), then prefills join the same iteration when the rule allows.
           const dec = decodeStep(c);
           const items = dec ? dec.items : [];
           const stall = Math.max(0, c.timeModel.prefill.alpha - c.timeModel.decode.alpha);
-          if (f > 0 && c.scratch >= params.lambda * stall) {
+          if (f > 0 && paid >= params.lambda * stall) {
             const pre = admitPrefills(c);
-            if (pre.length) c.scratch = 0;
+            if (pre.length) account[c.index] = 0;
             items.push(...pre);
-          } else if (f > 0 && items.length) {
-            let ctx = 0;
-            for (const it of items) ctx += it.seq.computed + 1;
-            c.scratch += (f * decodeSeconds(c.timeModel, items.length, ctx)) / items.length;
-          }
+          } else if (f > 0 && items.length) account[c.index] = paid + idleCost(c, items, f);
           return items.length ? { items } : null;
         }
         if (params.rule === "lookahead" && f > 0) {
@@ -232,22 +233,21 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           }
           return decodeStep(c);
         }
-        if (f > 0 && c.scratch >= params.lambda * c.timeModel.prefill.alpha) {
-          const pre = admitPrefills(c);
-          if (pre.length) {
-            c.scratch = 0;
-            return { items: pre };
-          }
+        if (f > 0 && paid >= params.lambda * c.timeModel.prefill.alpha) {
+          const batch = insert(c);
+          if (batch) return batch;
         }
         const batch = decodeStep(c);
-        if (batch && f > 0) {
-          let ctx = 0;
-          for (const it of batch.items) ctx += it.seq.computed + 1;
-          const n = batch.items.length;
-          c.scratch += (f * decodeSeconds(c.timeModel, n, ctx)) / n;
-        }
+        if (batch && f > 0) account[c.index] = paid + idleCost(c, batch.items, f);
         return batch;
       },
     };
   },
 };
+
+/** The `accumulated` rule's charge for one decode iteration that leaves f admissible requests waiting: f·t_d(D)/|D|. */
+function idleCost(c: ClientView, items: Batch["items"], f: number): number {
+  let ctx = 0;
+  for (const it of items) ctx += it.seq.computed + 1;
+  return (f * decodeSeconds(c.timeModel, items.length, ctx)) / items.length;
+}

@@ -1,7 +1,4 @@
-export * from "./common.js";
-export * from "./hybrid.js";
-export * from "./orca.js";
-export * from "./registry.js";
-export * from "./types.js";
-export * from "./vllm-v0.js";
-export * from "./vllm-v1.js";
+/** Serving policies: the registry (vLLM V0, vLLM V1, Orca, hybrid) and the interface a policy implements. */
+export { ROUTINGS, type Routing } from "./common.js";
+export { createPolicy, policies, policyNames } from "./registry.js";
+export type { PolicyContext, PolicyDef, PolicyInstance, PolicyPlanInfo } from "./types.js";

@@ -7,34 +7,39 @@
  * never preempts. The per-iteration token budget caps the admitted prompt tokens.
  */
 import { z } from "zod";
-import type { Client, Seq } from "../sim/state.js";
-import { fitsKv, makeRouter } from "./common.js";
+import type { BatchItem } from "../sim/state.js";
+import { fitsKv, Router, RoutingParam } from "./common.js";
 import type { PolicyDef, PolicyInstance } from "./types.js";
 
-export const OrcaParams = z.object({
-  routing: z.enum(["round-robin", "least-loaded", "least-work"]).default("round-robin"),
-});
+/** Parameters of `orca`. */
+export const OrcaParams = z.object({ routing: RoutingParam });
 
+/** Orca's iteration-level scheduler (registry entry). */
 export const orca: PolicyDef<typeof OrcaParams> = {
   name: "orca",
   summary: "Orca: iteration-level FCFS, prefills mixed into decode iterations, full-length KV reservation",
   reference: "https://www.usenix.org/conference/osdi22/presentation/yu",
   params: OrcaParams,
   create(params): PolicyInstance {
-    const route = makeRouter(params.routing);
+    const router = new Router(params.routing);
     return {
       name: "orca",
-      route,
-      enqueue: (c: Client, s: Seq) => {
+      route: (_, clients) => router.route(clients),
+      enqueue(c, s) {
         c.waiting.push(s);
+        router.accepted(c, s);
       },
+      finished: (c, s) => router.finished(c, s),
       admissible: (s, c) => fitsKv(s.req, c.spec, false) && s.req.promptTokens <= c.spec.maxBatchedTokens,
       step(c) {
-        const items: { seq: Seq; tokens: number }[] = [];
+        const items: BatchItem[] = [];
         for (const s of c.running) items.push({ seq: s, tokens: 1 });
         let budget = c.spec.maxBatchedTokens;
-        while (c.waiting.length > 0 && c.running.length < c.spec.maxBatchSize) {
-          const s = c.waiting[0]!;
+        for (
+          let s = c.waiting[0];
+          s !== undefined && c.running.length < c.spec.maxBatchSize;
+          s = c.waiting[0]
+        ) {
           const n = s.len;
           if (n > budget) break;
           // Reserve the request's maximum length (prompt + output − 1 cached tokens) at admission.

@@ -1,13 +1,16 @@
 /** The policy interface the simulator drives, and the registry entry that describes a policy. */
 import type { z } from "zod";
 import type { OnProgress } from "../../util/progress.js";
+import type { RegistryEntry } from "../../util/registry.js";
 import type { Profile } from "../profile/schema.js";
-import type { Batch, Client, Seq } from "../sim/state.js";
+import type { Batch, ClientView, SeqView } from "../sim/state.js";
 import type { Trace } from "../trace/types.js";
 
+/** What a policy's `prepare` gets: the whole workload, known before the run (offline planning). */
 export interface PolicyContext {
   trace: Trace;
   profile: Profile;
+  /** Number of clients. */
   clients: number;
   signal?: AbortSignal;
   onProgress?: OnProgress;
@@ -15,34 +18,41 @@ export interface PolicyContext {
 
 /** What a policy computed before the run (e.g. an offline packing), reported with the result. */
 export interface PolicyPlanInfo {
+  /** What was planned, e.g. "offline packing (mip)". */
   kind: string;
+  /** The solver's outcome, when a solver ran. */
   status?: string;
   objective?: number | null;
   bound?: number | null;
   gap?: number | null;
   seconds?: number;
+  /** The solver and its version, when a solver ran. */
+  solver?: string | null;
   notes?: string[];
 }
 
+/**
+ * One policy for one simulation run. It sees the simulator's state read-only (`SeqView`,
+ * `ClientView`) and keeps whatever else it needs (work estimates, accounts, routing loads) itself.
+ */
 export interface PolicyInstance {
   readonly name: string;
   /** Runs once before the simulation (may solve a MIP). */
-  prepare?(ctx: PolicyContext, seqs: readonly Seq[]): Promise<PolicyPlanInfo | undefined>;
+  prepare?(ctx: PolicyContext, seqs: readonly SeqView[]): Promise<PolicyPlanInfo | undefined>;
   /** Picks the client for an arriving request. */
-  route(seq: Seq, clients: readonly Client[]): number;
-  /** Puts a routed request into its client's waiting queue. */
-  enqueue(client: Client, seq: Seq): void;
+  route(seq: SeqView, clients: readonly ClientView[]): number;
+  /** Puts a routed, admissible request into its client's waiting queue. */
+  enqueue(client: ClientView, seq: SeqView): void;
   /** Whether the request can ever be served on this client (else it is rejected, counted). */
-  admissible(seq: Seq, client: Client): boolean;
-  /** Chooses the next iteration for an idle client (mutating KV allocations, admissions, preemptions); null = nothing to run. */
-  step(client: Client, now: number): Batch | null;
+  admissible(seq: SeqView, client: ClientView): boolean;
+  /** Chooses the next iteration for an idle client (allocating KV, admitting, preempting); null = nothing to run. */
+  step(client: ClientView, now: number): Batch | null;
+  /** A request on `client` emitted its last token (its KV blocks are already freed). */
+  finished?(client: ClientView, seq: SeqView): void;
 }
 
-export interface PolicyDef<S extends z.ZodType = z.ZodType> {
-  name: string;
-  summary: string;
-  /** Where the behaviour comes from (paper or source file). */
-  reference: string;
-  params: S;
-  create(params: z.output<S>): PolicyInstance;
+/** A policy in the registry: name, summary, reference, parameters (zod, with defaults) and a factory. */
+export interface PolicyDef<P extends z.ZodObject = z.ZodObject> extends RegistryEntry<P> {
+  /** A fresh instance for one run, from validated parameters. */
+  create(params: z.output<P>): PolicyInstance;
 }

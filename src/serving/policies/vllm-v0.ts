@@ -10,24 +10,25 @@
  * Prompts longer than max_num_batched_tokens are rejected (vLLM marks them FINISHED_IGNORED).
  */
 import { z } from "zod";
-import type { Batch, Client, Seq } from "../sim/state.js";
-import { fitsKv, makeRouter } from "./common.js";
+import type { Batch, BatchItem, ClientView } from "../sim/state.js";
+import { fitsKv, Router, RoutingParam } from "./common.js";
 import type { PolicyDef, PolicyInstance } from "./types.js";
 
-export const VllmV0Params = z.object({
-  routing: z.enum(["round-robin", "least-loaded", "least-work"]).default("round-robin"),
-});
+/** Parameters of `vllm-v0`. */
+export const VllmV0Params = z.object({ routing: RoutingParam });
 
 /** The decode step shared by the prefill-first policies (vLLM V0 `_schedule_running`). */
-export function decodeStep(c: Client): Batch | null {
-  const items: Batch["items"] = [];
+export function decodeStep(c: ClientView): Batch | null {
+  const items: BatchItem[] = [];
   const running = c.running;
   // Iterate in priority order (FCFS); victims come from the tail.
   for (let i = 0; i < running.length; i++) {
-    const s = running[i]!;
+    const s = running[i];
+    if (!s) break;
     let ok = c.allocate(s, s.computed + 1);
     while (!ok) {
-      const victim = running[running.length - 1]!;
+      const victim = running[running.length - 1];
+      if (!victim) break;
       c.preempt(victim);
       if (victim === s) break;
       ok = c.allocate(s, s.computed + 1);
@@ -39,11 +40,10 @@ export function decodeStep(c: Client): Batch | null {
 }
 
 /** Admits waiting[0..] FCFS as a prefill batch (vLLM V0 `_schedule_prefills`); returns the items. */
-export function admitPrefills(c: Client, limit = Number.POSITIVE_INFINITY): Batch["items"] {
-  const items: Batch["items"] = [];
+export function admitPrefills(c: ClientView, limit = Number.POSITIVE_INFINITY): BatchItem[] {
+  const items: BatchItem[] = [];
   let budget = c.spec.maxBatchedTokens;
-  while (c.waiting.length > 0 && items.length < limit) {
-    const s = c.waiting[0]!;
+  for (let s = c.waiting[0]; s !== undefined && items.length < limit; s = c.waiting[0]) {
     const n = s.len; // whole prompt, or prompt + generated tokens when recomputing after preemption
     if (c.running.length >= c.spec.maxBatchSize) break;
     // A recompute longer than the budget is let through alone (vLLM would drop it; see docs).
@@ -56,19 +56,22 @@ export function admitPrefills(c: Client, limit = Number.POSITIVE_INFINITY): Batc
   return items;
 }
 
+/** vLLM V0's default scheduler (registry entry). */
 export const vllmV0: PolicyDef<typeof VllmV0Params> = {
   name: "vllm-v0",
   summary: "vLLM V0: prefill-first FCFS, no mixed batches, preemption by recompute",
   reference: "https://github.com/vllm-project/vllm/blob/v0.6.6/vllm/core/scheduler.py",
   params: VllmV0Params,
   create(params): PolicyInstance {
-    const route = makeRouter(params.routing);
+    const router = new Router(params.routing);
     return {
       name: "vllm-v0",
-      route,
-      enqueue: (c: Client, s: Seq) => {
+      route: (_, clients) => router.route(clients),
+      enqueue(c, s) {
         c.waiting.push(s);
+        router.accepted(c, s);
       },
+      finished: (c, s) => router.finished(c, s),
       admissible: (s, c) => fitsKv(s.req, c.spec) && s.req.promptTokens <= c.spec.maxBatchedTokens,
       step(c) {
         const pre = admitPrefills(c);

@@ -10,39 +10,43 @@
  * share one mixed iteration. V1 keeps no admission watermark.
  */
 import { z } from "zod";
-import type { Batch, Client, Seq } from "../sim/state.js";
-import { fitsKv, makeRouter } from "./common.js";
+import type { BatchItem } from "../sim/state.js";
+import { fitsKv, Router, RoutingParam } from "./common.js";
 import type { PolicyDef, PolicyInstance } from "./types.js";
 
-export const VllmV1Params = z.object({
-  routing: z.enum(["round-robin", "least-loaded", "least-work"]).default("round-robin"),
-});
+/** Parameters of `vllm-v1`. */
+export const VllmV1Params = z.object({ routing: RoutingParam });
 
+/** vLLM V1's scheduler (registry entry). */
 export const vllmV1: PolicyDef<typeof VllmV1Params> = {
   name: "vllm-v1",
   summary: "vLLM V1: decode-first, chunked prefill under a token budget, mixed batches",
   reference: "https://github.com/vllm-project/vllm/blob/v0.9.0/vllm/v1/core/sched/scheduler.py",
   params: VllmV1Params,
   create(params): PolicyInstance {
-    const route = makeRouter(params.routing);
+    const router = new Router(params.routing);
     return {
       name: "vllm-v1",
-      route,
-      enqueue: (c: Client, s: Seq) => {
+      route: (_, clients) => router.route(clients),
+      enqueue(c, s) {
         c.waiting.push(s);
+        router.accepted(c, s);
       },
+      finished: (c, s) => router.finished(c, s),
       admissible: (s, c) => fitsKv(s.req, c.spec, false),
       step(c) {
-        const items: Batch["items"] = [];
+        const items: BatchItem[] = [];
         let budget = c.spec.maxBatchedTokens;
         let preempted = false;
         const running = c.running;
         for (let i = 0; i < running.length && budget > 0; i++) {
-          const s = running[i]!;
+          const s = running[i];
+          if (!s) break;
           const n = Math.min(s.pending, budget);
           let ok = c.allocate(s, s.computed + n);
           while (!ok) {
-            const victim = running[running.length - 1]!;
+            const victim = running[running.length - 1];
+            if (!victim) break;
             c.preempt(victim);
             preempted = true;
             if (victim === s) break;
@@ -53,8 +57,11 @@ export const vllmV1: PolicyDef<typeof VllmV1Params> = {
           budget -= n;
         }
         if (!preempted) {
-          while (c.waiting.length > 0 && running.length < c.spec.maxBatchSize && budget > 0) {
-            const s = c.waiting[0]!;
+          for (
+            let s = c.waiting[0];
+            s !== undefined && running.length < c.spec.maxBatchSize && budget > 0;
+            s = c.waiting[0]
+          ) {
             const n = Math.min(s.pending, budget);
             if (!c.allocate(s, s.computed + n)) break;
             c.admit(s, 0);

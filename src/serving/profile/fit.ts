@@ -6,10 +6,12 @@
  * context tokens), seconds. Prefill: s = α_p + β_p·tokens + γ_p·tokens²/batch (equal prompts);
  * decode: s = α_d + β_d·batch + δ_d·tokens.
  */
+import { parseCsv } from "../../util/csv.js";
 import { readText } from "../../util/files.js";
 import { ProfileError } from "../errors.js";
 import type { TimeModel } from "./schema.js";
 
+/** One measured iteration. */
 export interface FitRow {
   phase: "prefill" | "decode";
   batch: number;
@@ -17,6 +19,7 @@ export interface FitRow {
   seconds: number;
 }
 
+/** The fit of one phase: coefficients (α, β, γ or α, β, δ), rows used, RMSE and R². */
 export interface PhaseFit {
   coefficients: number[];
   rows: number;
@@ -24,6 +27,7 @@ export interface PhaseFit {
   r2: number;
 }
 
+/** The fitted time model and each phase's fit. */
 export interface FitResult {
   timeModel: TimeModel;
   prefill: PhaseFit;
@@ -88,6 +92,7 @@ function fitPhase(X: number[][], y: number[]): PhaseFit {
   };
 }
 
+/** Fits both phases by non-negative least squares; fewer than 2 rows of a phase is a ProfileError naming `where`. */
 export function fitTimeModel(rows: readonly FitRow[], where = "fit rows"): FitResult {
   const pre = rows.filter((r) => r.phase === "prefill");
   const dec = rows.filter((r) => r.phase === "decode");
@@ -119,56 +124,43 @@ export function fitTimeModel(rows: readonly FitRow[], where = "fit rows"): FitRe
 
 /** Parses fit rows from CSV with header phase,batch,tokens,seconds (line numbers in errors). */
 export function parseFitCsv(text: string, file = "fit.csv"): FitRow[] {
-  const lines = text.split(/\r?\n/);
-  let h = 0;
-  while (h < lines.length && (lines[h]!.trim() === "" || lines[h]!.startsWith("#"))) h++;
-  const header = (lines[h] ?? "").split(",").map((s) => s.trim().toLowerCase());
-  const idx = ["phase", "batch", "tokens", "seconds"].map((k) => header.indexOf(k));
-  if (idx.some((i) => i < 0))
+  const [head, ...records] = parseCsv(text, { file, error: ProfileError });
+  const header = (head?.fields ?? []).map((s) => s.trim().toLowerCase());
+  const [ip, ib, it, is] = ["phase", "batch", "tokens", "seconds"].map((k) => header.indexOf(k));
+  if (
+    ip === undefined ||
+    ib === undefined ||
+    it === undefined ||
+    is === undefined ||
+    Math.min(ip, ib, it, is) < 0
+  )
     throw new ProfileError({
-      where: `${file}: line ${h + 1}`,
-      what: `header "${lines[h] ?? ""}" lacks phase,batch,tokens,seconds`,
+      where: `${file}: line ${head?.line ?? 1}`,
+      what: `header "${head?.fields.join(",") ?? ""}" lacks phase,batch,tokens,seconds`,
       hint: "use the header phase,batch,tokens,seconds",
     });
   const rows: FitRow[] = [];
-  for (let k = h + 1; k < lines.length; k++) {
-    const raw = lines[k]!.trim();
-    if (!raw || raw.startsWith("#")) continue;
-    const c = raw.split(",").map((s) => s.trim());
-    const where = `${file}: line ${k + 1}`;
-    const phase = c[idx[0]!];
+  for (const { line, fields } of records) {
+    const c = fields.map((s) => s.trim());
+    const where = `${file}: line ${line}`;
+    const bad = (what: string) => new ProfileError({ where, what, hint: "fix the row" });
+    const phase = c[ip];
     if (phase !== "prefill" && phase !== "decode")
-      throw new ProfileError({
-        where,
-        what: `phase "${phase}" is not prefill or decode`,
-        hint: "fix the row",
-      });
-    const [batch, tokens, seconds] = [idx[1]!, idx[2]!, idx[3]!].map((i) => Number(c[i]));
-    if (!(batch! >= 1) || !Number.isInteger(batch))
-      throw new ProfileError({
-        where,
-        what: `batch "${c[idx[1]!]}" is not a positive integer`,
-        hint: "fix the row",
-      });
-    if (!(tokens! >= 0))
-      throw new ProfileError({
-        where,
-        what: `tokens "${c[idx[2]!]}" is not a number ≥ 0`,
-        hint: "fix the row",
-      });
-    if (!(seconds! > 0))
-      throw new ProfileError({
-        where,
-        what: `seconds "${c[idx[3]!]}" is not a positive number`,
-        hint: "fix the row",
-      });
-    rows.push({ phase, batch: batch!, tokens: tokens!, seconds: seconds! });
+      throw bad(`phase "${phase ?? ""}" is not prefill or decode`);
+    const [batch, tokens, seconds] = [ib, it, is].map((i) => Number(c[i] ?? Number.NaN));
+    if (batch === undefined || !(batch >= 1) || !Number.isInteger(batch))
+      throw bad(`batch "${c[ib] ?? ""}" is not a positive integer`);
+    if (tokens === undefined || !(tokens >= 0)) throw bad(`tokens "${c[it] ?? ""}" is not a number ≥ 0`);
+    if (seconds === undefined || !(seconds > 0))
+      throw bad(`seconds "${c[is] ?? ""}" is not a positive number`);
+    rows.push({ phase, batch, tokens, seconds });
   }
   if (rows.length === 0)
     throw new ProfileError({ where: file, what: "no data rows", hint: "add measured rows" });
   return rows;
 }
 
+/** Reads and parses a fit CSV file. */
 export async function readFitCsv(file: string): Promise<FitRow[]> {
   return parseFitCsv(await readText(file), file);
 }

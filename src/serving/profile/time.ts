@@ -1,6 +1,7 @@
 /** Iteration time under a profile's linear time model (see schema.ts for the formula). */
 import type { TimeModel } from "./schema.js";
 
+/** What an iteration computes, in the terms the time model charges. */
 export interface IterationShape {
   /** Σ p_i: tokens computed by prefill (or prefill chunks) in this iteration. */
   prefillTokens: number;
@@ -12,6 +13,7 @@ export interface IterationShape {
   decodeContext: number;
 }
 
+/** Seconds of one iteration of shape `s` under time model `m` (the formula in schema.ts). */
 export function iterationSeconds(m: TimeModel, s: IterationShape): number {
   const hasP = s.prefillTokens > 0;
   const hasD = s.decodes > 0;

@@ -12,6 +12,7 @@ export interface SimEvent {
 const less = (a: SimEvent, b: SimEvent) =>
   a.time < b.time || (a.time === b.time && (a.rank < b.rank || (a.rank === b.rank && a.seq < b.seq)));
 
+/** The simulator's event queue. */
 export class EventHeap {
   private a: SimEvent[] = [];
   private n = 0;

@@ -1,3 +1,12 @@
-export * from "./heap.js";
-export * from "./simulate.js";
-export * from "./state.js";
+/** The discrete-event serving simulator and the state it shows policies. */
+export { type RequestOutcome, type SimRun, type SimulateOptions, simulate } from "./simulate.js";
+export type {
+  Batch,
+  BatchItem,
+  Client,
+  ClientView,
+  IterationLog,
+  Seq,
+  SeqState,
+  SeqView,
+} from "./state.js";

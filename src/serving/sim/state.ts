@@ -1,15 +1,44 @@
 /**
- * Simulator state shared by the engine and the policies: a sequence (one request in flight) and a
- * client (one model replica) with its batch, waiting queue and paged KV cache (vLLM's
- * PagedAttention accounting: ceil(tokens / blockSize) blocks per sequence; Kwon et al., SOSP 2023).
+ * Simulator state: a sequence (one request in flight) and a client (one model replica) with its
+ * batch, waiting queue and paged KV cache (vLLM's PagedAttention accounting: ceil(tokens /
+ * blockSize) blocks per sequence; Kwon et al., SOSP 2023).
+ *
+ * Policies see this state through `SeqView` and `ClientView`: read-only fields, plus the actions a
+ * scheduler takes (order its waiting queue, allocate KV blocks, admit, preempt). Whatever else a
+ * policy remembers (work estimates, accounts, routing loads) it keeps in its own instance.
  */
 import type { ClientSpec, TimeModel } from "../profile/schema.js";
 import type { Request } from "../trace/types.js";
 
+/** Where a sequence is: not yet arrived, waiting, running, done, or rejected at arrival. */
 export type SeqState = "pending" | "waiting" | "running" | "done" | "rejected";
 
-export class Seq {
+/** What a policy may read of a sequence (the simulator and the client's KV actions change it). */
+export interface SeqView {
   readonly req: Request;
+  /** Position of the request in the simulated trace (0..n−1): a key for per-request policy state. */
+  readonly index: number;
+  readonly state: SeqState;
+  /** Client the request was routed to (−1 before routing). */
+  readonly client: number;
+  /** Output tokens emitted so far. */
+  readonly generated: number;
+  /** Tokens whose KV is computed and cached. */
+  readonly computed: number;
+  /** KV blocks held. */
+  readonly blocks: number;
+  /** Times this request was preempted. */
+  readonly preemptions: number;
+  /** Tokens known (prompt + emitted): what the next step must have in cache. */
+  readonly len: number;
+  /** Tokens still to compute before the next emission (1 when decoding). */
+  readonly pending: number;
+}
+
+/** One request in flight, as the simulator tracks it. */
+export class Seq implements SeqView {
+  readonly req: Request;
+  readonly index: number;
   state: SeqState = "pending";
   client = -1;
   /** Output tokens emitted so far. */
@@ -18,15 +47,17 @@ export class Seq {
   computed = 0;
   /** KV blocks held. */
   blocks = 0;
-  /** Blocks reserved ahead (Orca reserves the whole request at admission). */
+  /** Times this request was preempted. */
   preemptions = 0;
+  /** Time of the first output token (−1 before). */
   firstTokenTime = -1;
+  /** Time of the last output token (−1 before). */
   finishTime = -1;
-  /** Offline work estimate (seconds), set by policies that pack. */
-  work = 0;
 
-  constructor(req: Request) {
+  /** @param index the request's position in the simulated trace (default: its id). */
+  constructor(req: Request, index = req.id) {
     this.req = req;
+    this.index = index;
   }
   /** Tokens known (prompt + emitted): what the next step must have in cache. */
   get len(): number {
@@ -36,15 +67,19 @@ export class Seq {
   get pending(): number {
     return this.len - this.computed;
   }
-  get isDecoding(): boolean {
-    return this.computed > 0 && this.pending === 1;
-  }
+}
+
+/** One member of an iteration: a sequence and the tokens it computes. */
+export interface BatchItem {
+  seq: SeqView;
+  /** Tokens computed this iteration (> 0): a prefill, a prefill chunk, or 1 for a decode. */
+  tokens: number;
 }
 
 /** One iteration's work as chosen by a policy. */
 export interface Batch {
-  /** Requests computing `tokens` (> 0) tokens this iteration (prefill, chunk, or decode = 1). */
-  items: { seq: Seq; tokens: number }[];
+  /** Requests computing tokens this iteration. */
+  items: BatchItem[];
 }
 
 /** A per-iteration record kept for timelines and metrics. */
@@ -57,22 +92,47 @@ export interface IterationLog {
   tokens: number[];
 }
 
-export class Client {
+/**
+ * What a policy may read and do on a client: its limits and time model, its running batch and KV
+ * state (read-only), its waiting queue (the policy keeps it in its own order), and the scheduler's
+ * actions on the KV cache and the batch.
+ */
+export interface ClientView {
+  readonly index: number;
+  readonly spec: ClientSpec;
+  readonly timeModel: TimeModel;
+  /** Running requests in priority order (admission order; preemption takes from the tail). */
+  readonly running: readonly SeqView[];
+  /** Waiting requests; the policy orders them (front = next to admit). */
+  readonly waiting: SeqView[];
+  readonly freeBlocks: number;
+  /** Blocks kept free when admitting (the watermark). */
+  readonly watermarkBlocks: number;
+  /** Blocks that hold `tokens` tokens. */
+  blocksFor(tokens: number): number;
+  /** Grows `seq`'s allocation to hold `tokens` tokens, keeping `keepFree` blocks free; false (and nothing changed) if blocks run out. */
+  allocate(seq: SeqView, tokens: number, keepFree?: number): boolean;
+  /** Preemption by recompute: drops `seq`'s KV cache and puts it at the front of the waiting queue. */
+  preempt(seq: SeqView): void;
+  /** Moves `seq` from the waiting queue (at `waitIndex`) to the running batch. */
+  admit(seq: SeqView, waitIndex: number): void;
+}
+
+/** One client (model replica) as the simulator tracks it. */
+export class Client implements ClientView {
   readonly index: number;
   readonly spec: ClientSpec;
   readonly timeModel: TimeModel;
   running: Seq[] = [];
   waiting: Seq[] = [];
   freeBlocks: number;
+  /** An iteration is in flight. */
   busy = false;
+  /** Σ iteration durations (seconds). */
   busySeconds = 0;
-  /** Requests routed to this client and not yet finished. */
-  outstanding = 0;
-  /** Σ work of outstanding requests (seconds). */
-  outstandingWork = 0;
+  /** Preemptions on this client. */
   preemptions = 0;
-  /** Policy scratch (e.g. the hybrid rule's accumulated idle-slot cost). */
-  scratch = 0;
+  /** Every iteration of this client. */
   readonly log: IterationLog = { start: [], end: [], prefills: [], decodes: [], tokens: [] };
 
   constructor(index: number, spec: ClientSpec, timeModel: TimeModel) {

@@ -9,24 +9,37 @@
  *   <s>Question: {question}\nAnswer:
  * Output: the reference answer with the calculator annotations `<<…>>` removed (a model does not
  * print them), tokenized without BOS, plus one EOS token.
+ *
+ * The tokenizer (its vocabulary is megabytes of JavaScript) is imported only when a trace is built.
  */
-import llamaTokenizer from "llama-tokenizer-js";
+import { readText } from "../../util/files.js";
 import { TraceError } from "../errors.js";
 import type { Request, Trace } from "./types.js";
 
+/** The data set's attribution, written at the top of a GSM8K trace file. */
+export const GSM8K_ATTRIBUTION = "GSM8K test split (Cobbe et al. 2021, MIT license).";
+
+/** Options of `gsm8kTrace`. */
 export interface Gsm8kOptions {
   /** Worked examples prepended to every prompt (few-shot); default 0 (zero-shot). */
   shots?: number;
 }
 
+/** The prompt of one problem; `{question}` is replaced by the problem's text. */
 export const GSM8K_PROMPT_TEMPLATE = "Question: {question}\nAnswer:";
 
+/** The answer without GSM8K's calculator annotations `<<…>>` (a model does not print them). */
 export function stripCalculator(answer: string): string {
   return answer.replace(/<<[^>]*>>/g, "");
 }
 
-export function countTokens(text: string, bos: boolean): number {
-  return llamaTokenizer.encode(text, bos, true).length;
+/** Counts LLaMA tokens of a text, with or without the BOS token. */
+export type TokenCounter = (text: string, bos: boolean) => number;
+
+/** LLaMA's tokenizer as a token counter (loads `llama-tokenizer-js` on first use). */
+export async function llamaTokenCounter(): Promise<TokenCounter> {
+  const { default: tokenizer } = await import("llama-tokenizer-js");
+  return (text, bos) => tokenizer.encode(text, bos, true).length;
 }
 
 interface Problem {
@@ -35,11 +48,14 @@ interface Problem {
 }
 
 /** Builds the trace from the text of GSM8K's test.jsonl. */
-export function gsm8kTrace(jsonl: string, file = "test.jsonl", opts: Gsm8kOptions = {}): Trace {
+export async function gsm8kTrace(
+  jsonl: string,
+  file = "test.jsonl",
+  opts: Gsm8kOptions = {},
+): Promise<Trace> {
   const problems: Problem[] = [];
-  const lines = jsonl.split(/\r?\n/);
-  for (let k = 0; k < lines.length; k++) {
-    const raw = lines[k]!.trim();
+  for (const [k, line] of jsonl.split(/\r?\n/).entries()) {
+    const raw = line.trim();
     if (!raw) continue;
     let o: unknown;
     try {
@@ -71,6 +87,7 @@ export function gsm8kTrace(jsonl: string, file = "test.jsonl", opts: Gsm8kOption
   const prefix = examples
     .map((e) => `${GSM8K_PROMPT_TEMPLATE.replace("{question}", e.question)} ${stripCalculator(e.answer)}\n\n`)
     .join("");
+  const countTokens = await llamaTokenCounter();
   const requests: Request[] = problems.map((p, i) => ({
     id: i,
     arrival: 0,
@@ -82,4 +99,9 @@ export function gsm8kTrace(jsonl: string, file = "test.jsonl", opts: Gsm8kOption
     source: `${file} (GSM8K test split, MIT), LLaMA tokenizer, ${shots}-shot prompt "${GSM8K_PROMPT_TEMPLATE.replace("\n", "\\n")}"`,
     requests,
   };
+}
+
+/** Reads GSM8K's test.jsonl from `file` and builds the trace. */
+export async function readGsm8kTrace(file: string, opts: Gsm8kOptions = {}): Promise<Trace> {
+  return gsm8kTrace(await readText(file), file, opts);
 }

@@ -4,7 +4,9 @@
  * `YYYY-MM-DD hh:mm:ss.fffffff`, made relative to the first row), and JSONL (one object per line
  * with the same keys). Every bad row is reported with its file and 1-based line number.
  */
+import { checkText, parseCsv, textExcerpt } from "../../util/csv.js";
 import { TraceError } from "../errors.js";
+import { SERVING_LIMITS, tokenCountProblem } from "../limits.js";
 import { normalizeTrace, type Request, type Trace } from "./types.js";
 
 const ARRIVAL_KEYS = [
@@ -50,8 +52,8 @@ function findKey(keys: string[], wanted: string[]): number {
 export function parseTimestamp(s: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2}(?:\.\d+)?)Z?$/.exec(s.trim());
   if (!m) return Number.NaN;
-  const base = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, 0) / 1000;
-  return base + Number(m[6]);
+  const [, y, mo, d, h, mi, sec] = m.map(Number);
+  return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 0, h ?? 0, mi ?? 0, 0) / 1000 + (sec ?? 0);
 }
 
 function parseArrival(raw: string, file: string, line: number): number {
@@ -66,53 +68,42 @@ function parseArrival(raw: string, file: string, line: number): number {
   throw rowError(
     file,
     line,
-    `arrival "${t}" is not a number of seconds or a timestamp`,
+    `arrival ${textExcerpt(t)} is not a number of seconds or a timestamp`,
     "use seconds or YYYY-MM-DD hh:mm:ss.fff",
   );
 }
 
-function parseTokens(raw: unknown, what: string, file: string, line: number): number {
+function parseTokens(
+  raw: unknown,
+  column: string,
+  kind: "prompt" | "output",
+  file: string,
+  line: number,
+): number {
+  const what = textExcerpt(column, 30).slice(1, -1);
   const n =
     typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
-  if (!Number.isFinite(n))
-    throw rowError(file, line, `${what} "${String(raw)}" is not a number`, "give a positive integer");
-  if (!Number.isInteger(n))
-    throw rowError(file, line, `${what} ${n} is not an integer`, "give a positive integer");
-  if (n <= 0)
+  if (Number.isNaN(n))
     throw rowError(
       file,
       line,
-      `${what} ${n} is not positive`,
-      "every request needs ≥ 1 prompt and ≥ 1 output token",
+      `${what} ${textExcerpt(String(raw))} is not a number`,
+      "give a positive integer",
     );
-  return n;
+  const max = kind === "output" ? SERVING_LIMITS.outputTokens : SERVING_LIMITS.promptTokens;
+  const problem = tokenCountProblem(what, n, max);
+  if (problem === null) return n;
+  const hint =
+    n > max
+      ? `the simulator accepts up to ${max.toLocaleString("en-US")} ${kind} tokens per request`
+      : n <= 0
+        ? "every request needs ≥ 1 prompt and ≥ 1 output token"
+        : "give a positive integer";
+  throw rowError(file, line, problem, hint);
 }
 
 function rowError(file: string, line: number, what: string, hint: string): TraceError {
   return new TraceError({ where: `${file}: line ${line}`, what, hint });
-}
-
-function splitCsv(line: string): string[] {
-  if (!line.includes('"')) return line.split(",");
-  const out: string[] = [];
-  let cur = "";
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (q) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else cur += c;
-    } else if (c === '"') q = true;
-    else if (c === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
 }
 
 function finish(name: string, file: string, reqs: Request[], anyTimestamp: boolean): Trace {
@@ -121,6 +112,12 @@ function finish(name: string, file: string, reqs: Request[], anyTimestamp: boole
       where: file,
       what: "the trace has no requests",
       hint: "give a file with at least one data row",
+    });
+  if (reqs.length > SERVING_LIMITS.requests)
+    throw new TraceError({
+      where: file,
+      what: `${reqs.length.toLocaleString("en-US")} requests, above the limit of ${SERVING_LIMITS.requests.toLocaleString("en-US")}`,
+      hint: "simulate a subset of the trace",
     });
   if (anyTimestamp || reqs.some((r) => r.arrival > 1e8)) {
     // Absolute timestamps: make relative to the earliest arrival.
@@ -132,32 +129,26 @@ function finish(name: string, file: string, reqs: Request[], anyTimestamp: boole
 
 /** Parses CSV text (with header). Columns found by name; the Azure 2023 header is recognised as is. */
 export function parseCsvTrace(text: string, file = "trace.csv", name = file): Trace {
-  const lines = text.split(/\r?\n/);
-  let h = 0;
-  while (h < lines.length && (lines[h]!.trim() === "" || lines[h]!.startsWith("#"))) h++;
-  if (h >= lines.length)
+  const [head, ...rows] = parseCsv(text, { file, error: TraceError });
+  if (!head)
     throw new TraceError({
       where: file,
       what: "the trace is empty",
       hint: "give a CSV with a header and at least one row",
     });
-  const header = splitCsv(lines[h]!.replace(/^\uFEFF/, "")).map((s) => s.trim());
+  const header = head.fields.map((s) => s.trim());
   const ia = findKey(header, ARRIVAL_KEYS);
   const ip = findKey(header, PROMPT_KEYS);
   const io = findKey(header, OUTPUT_KEYS);
   if (ip < 0 || io < 0)
     throw new TraceError({
-      where: `${file}: line ${h + 1}`,
-      what: `header "${lines[h]}" names no ${ip < 0 ? "prompt-token" : "output-token"} column`,
+      where: `${file}: line ${head.line}`,
+      what: `header ${textExcerpt(header.join(","), 80)} names no ${ip < 0 ? "prompt-token" : "output-token"} column`,
       hint: "use columns arrival,prompt_tokens,output_tokens (or the Azure TIMESTAMP,ContextTokens,GeneratedTokens)",
     });
   const reqs: Request[] = [];
   let anyTs = false;
-  for (let k = h + 1; k < lines.length; k++) {
-    const raw = lines[k]!;
-    if (raw.trim() === "" || raw.startsWith("#")) continue;
-    const cells = splitCsv(raw);
-    const line = k + 1;
+  for (const { line, fields: cells } of rows) {
     if (cells.length < header.length)
       throw rowError(
         file,
@@ -166,16 +157,16 @@ export function parseCsvTrace(text: string, file = "trace.csv", name = file): Tr
         "fix or remove the row",
       );
     let arrival = 0;
-    if (ia >= 0) {
-      const cell = cells[ia]!;
+    const cell = ia >= 0 ? cells[ia] : undefined;
+    if (cell !== undefined) {
       if (!Number.isFinite(Number(cell.trim())) || cell.trim() === "") anyTs = true;
       arrival = parseArrival(cell, file, line);
     }
     reqs.push({
       id: reqs.length,
       arrival,
-      promptTokens: parseTokens(cells[ip], header[ip]!, file, line),
-      outputTokens: parseTokens(cells[io], header[io]!, file, line),
+      promptTokens: parseTokens(cells[ip], header[ip] ?? "", "prompt", file, line),
+      outputTokens: parseTokens(cells[io], header[io] ?? "", "output", file, line),
     });
   }
   return finish(name, file, reqs, anyTs);
@@ -183,11 +174,12 @@ export function parseCsvTrace(text: string, file = "trace.csv", name = file): Tr
 
 /** Parses JSONL: one object per line with arrival / prompt_tokens / output_tokens (any of the aliases). */
 export function parseJsonlTrace(text: string, file = "trace.jsonl", name = file): Trace {
+  checkText(text, file, TraceError);
   const lines = text.split(/\r?\n/);
   const reqs: Request[] = [];
   let anyTs = false;
-  for (let k = 0; k < lines.length; k++) {
-    const raw = lines[k]!.trim();
+  for (const [k, text] of lines.entries()) {
+    const raw = text.trim();
     if (raw === "") continue;
     const line = k + 1;
     let obj: unknown;
@@ -200,27 +192,27 @@ export function parseJsonlTrace(text: string, file = "trace.jsonl", name = file)
       throw rowError(file, line, "not a JSON object", "one JSON object per line");
     const rec = obj as Record<string, unknown>;
     const keys = Object.keys(rec);
-    const ia = findKey(keys, ARRIVAL_KEYS);
-    const ip = findKey(keys, PROMPT_KEYS);
-    const io = findKey(keys, OUTPUT_KEYS);
-    if (ip < 0 || io < 0)
+    const ka = keys[findKey(keys, ARRIVAL_KEYS)];
+    const kp = keys[findKey(keys, PROMPT_KEYS)];
+    const ko = keys[findKey(keys, OUTPUT_KEYS)];
+    if (kp === undefined || ko === undefined)
       throw rowError(
         file,
         line,
-        `no ${ip < 0 ? "prompt_tokens" : "output_tokens"} field`,
+        `no ${kp === undefined ? "prompt_tokens" : "output_tokens"} field`,
         "give arrival, prompt_tokens and output_tokens",
       );
     let arrival = 0;
-    if (ia >= 0) {
-      const v = rec[keys[ia]!];
+    if (ka !== undefined) {
+      const v = rec[ka];
       if (typeof v === "string" && !Number.isFinite(Number(v))) anyTs = true;
       arrival = parseArrival(String(v), file, line);
     }
     reqs.push({
       id: reqs.length,
       arrival,
-      promptTokens: parseTokens(rec[keys[ip]!], keys[ip]!, file, line),
-      outputTokens: parseTokens(rec[keys[io]!], keys[io]!, file, line),
+      promptTokens: parseTokens(rec[kp], kp, "prompt", file, line),
+      outputTokens: parseTokens(rec[ko], ko, "output", file, line),
     });
   }
   return finish(name, file, reqs, anyTs);

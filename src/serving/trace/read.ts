@@ -4,6 +4,7 @@ import { readText } from "../../util/files.js";
 import { parseCsvTrace, parseJsonlTrace } from "./parse.js";
 import type { Trace } from "./types.js";
 
+/** Reads a trace file: JSONL for `.jsonl`/`.ndjson`, CSV otherwise. */
 export async function readTrace(file: string): Promise<Trace> {
   const text = await readText(file);
   const name = basename(file);

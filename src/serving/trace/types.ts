@@ -1,5 +1,6 @@
 /** A serving workload: requests with an arrival time and prompt/output token counts. */
 
+/** One request of a trace. */
 export interface Request {
   /** 0-based index in the trace (stable id used in every output). */
   id: number;
@@ -11,6 +12,7 @@ export interface Request {
   outputTokens: number;
 }
 
+/** A workload: requests sorted by arrival. */
 export interface Trace {
   /** A short name for reports (file name, preset name, generator). */
   name: string;
@@ -39,6 +41,7 @@ export interface TraceStats {
   durationSeconds: number;
 }
 
+/** Counts, means and maxima of a trace's lengths, and its duration. */
 export function traceStats(t: Trace): TraceStats {
   let p = 0;
   let o = 0;

@@ -26,7 +26,13 @@ const ArchitectureSchema = z.object({
   sharedExpert: z.string().nullable(),
   sharedExpertGate: z.string().optional(),
   config: z.record(z.string(), z.string()),
+  /** MoE facts beyond tensor names (router, shared-expert gate, MoE layers), validated by src/mole. */
+  moe: z.unknown().optional(),
 });
+/**
+ * One architecture of the table in architectures.json: its tensor-name templates (`{L}` layer,
+ * `{E}` expert, `{P}` projection), projection names, config.json markers and config keys.
+ */
 export type ArchitectureSpec = z.infer<typeof ArchitectureSchema>;
 
 /** The architecture table, validated once at load. */
@@ -57,18 +63,25 @@ export function templateRegex(template: string, projections?: readonly string[])
   return new RegExp(`^${src}$`);
 }
 
-/** Fills a template: expertName("model.layers.{L}.…", {L: 0, E: 3, P: "w1"}). */
+/**
+ * Fills a template's `{L}`, `{E}`, `{P}` placeholders, e.g. `fillTemplate(spec.expert, {L: 0, E: 3, P: "w1"})`;
+ * placeholders without a value stay as they are.
+ */
 export function fillTemplate(template: string, v: { L?: number; E?: number; P?: string }): string {
   return template.replace(/\{([LEP])\}/g, (_, k: "L" | "E" | "P") => String(v[k] ?? `{${k}}`));
 }
 
+/** What detection needs of a tensor: its name and shape. */
 export interface TensorShapeInfo {
   name: string;
   shape: readonly number[];
 }
 
+/** The architecture a checkpoint was detected as, with the evidence and the sizes read from its tensors. */
 export interface DetectedArchitecture {
+  /** The table entry's name, e.g. `mixtral`. */
   name: string;
+  /** A human name, e.g. `Mixtral`. */
   label: string;
   kind: "moe" | "dense";
   /** How it was decided, for humans. */
@@ -77,14 +90,31 @@ export interface DetectedArchitecture {
   layers: number[];
   /** Experts per MoE layer (the largest count seen), 0 for dense. */
   expertsPerLayer: number;
+  /** Whether shared-expert tensors were found. */
   hasSharedExpert: boolean;
   /** Expert tensors matched. */
   expertTensors: number;
-  /** Hidden size d and expert intermediate size p, from the gate/up projection shape (p×d). */
+  /** Hidden size d, from the gate/up projection shape (p×d); null when no projection shows it. */
   hidden: number | null;
+  /** The expert (MoE) or MLP (dense) intermediate size p; null when no projection shows it. */
   intermediate: number | null;
   /** config.json model_type, if any. */
   modelType: string | null;
+}
+
+type Dims2 = readonly [number, number];
+type Dims3 = readonly [number, number, number];
+const is2d = (s: readonly number[]): s is Dims2 => s.length === 2;
+const is3d = (s: readonly number[]): s is Dims3 => s.length === 3;
+
+/** The shape of the first tensor of projection `P` whose rank `hasRank` accepts. */
+function shapeOf<S extends readonly number[]>(
+  tensors: readonly { P: string; shape: readonly number[] }[],
+  P: string | undefined,
+  hasRank: (s: readonly number[]) => s is S,
+): S | undefined {
+  for (const t of tensors) if (t.P === P && hasRank(t.shape)) return t.shape;
+  return undefined;
 }
 
 function configStrings(config: unknown): { modelType: string | null; archs: string[] } {
@@ -143,24 +173,22 @@ export function detectArchitecture(
     const { spec, matches, shared, configHit } = best;
     const layers = [...new Set(matches.map((m) => m.L))].sort((a, b) => a - b);
     const perLayer = new Map<number, Set<number>>();
-    for (const m of matches) {
-      if (!perLayer.has(m.L)) perLayer.set(m.L, new Set());
-      perLayer.get(m.L)!.add(m.E);
-    }
+    for (const m of matches) perLayer.set(m.L, (perLayer.get(m.L) ?? new Set()).add(m.E));
     let experts = Math.max(...[...perLayer.values()].map((s) => s.size));
     let hidden: number | null = null;
     let inter: number | null = null;
     const gateName = spec.projections.gate ?? spec.projections.up;
-    const g = matches.find((m) => m.P === gateName && m.shape.length === 2);
-    if (g) [inter, hidden] = [g.shape[0]!, g.shape[1]!];
+    const gate = shapeOf(matches, gateName, is2d);
+    if (gate) [inter, hidden] = gate;
     if (spec.fused) {
-      const gu = matches.find((m) => m.P === spec.projections.gateUp && m.shape.length === 3);
-      if (gu) {
-        experts = gu.shape[0]!;
+      const gateUp = shapeOf(matches, spec.projections.gateUp, is3d);
+      if (gateUp) {
+        const [e, a, b] = gateUp;
+        experts = e;
         // transformers' fused layout: gate_up_proj (E, d, 2p) or (E, 2p, d); use the down projection to disambiguate.
-        const down = matches.find((m) => m.P === spec.projections.down && m.shape.length === 3);
-        if (down && down.shape[1] === gu.shape[1]) [hidden, inter] = [gu.shape[1]!, gu.shape[2]! / 2];
-        else [inter, hidden] = [gu.shape[1]! / 2, gu.shape[2]!];
+        const down = shapeOf(matches, spec.projections.down, is3d);
+        if (down && down[1] === a) [hidden, inter] = [a, b / 2];
+        else [inter, hidden] = [a / 2, b];
       }
     }
     const evidence = [`${matches.length} expert tensors match ${spec.expert}`];
@@ -191,7 +219,7 @@ export function detectArchitecture(
         return m?.groups ? [{ L: Number(m.groups.L), P: m.groups.P!, shape: t.shape }] : [];
       })
     : [];
-  const gate = mlps.find((m) => m.P === dense.projections.gate && m.shape.length === 2);
+  const gate = shapeOf(mlps, dense.projections.gate, is2d);
   return {
     name: dense.name,
     label: dense.label,
@@ -203,8 +231,8 @@ export function detectArchitecture(
     expertsPerLayer: 0,
     hasSharedExpert: false,
     expertTensors: 0,
-    hidden: gate ? gate.shape[1]! : null,
-    intermediate: gate ? gate.shape[0]! : null,
+    hidden: gate ? gate[1] : null,
+    intermediate: gate ? gate[0] : null,
     modelType,
   };
 }

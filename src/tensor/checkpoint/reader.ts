@@ -7,7 +7,7 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
-import { throwIfAborted } from "../../errors/index.js";
+import { InputError, parseWith, throwIfAborted } from "../../errors/index.js";
 import { isDirectory, readStructured } from "../../util/files.js";
 import { CheckpointError } from "../errors.js";
 import type { Matrix } from "../linalg/matrix.js";
@@ -16,7 +16,9 @@ import { type ReadFloat32Options, SafetensorsReader } from "../safetensors/reade
 import { type DetectedArchitecture, detectArchitecture } from "./architecture.js";
 import layout from "./layout.json" with { type: "json" };
 
+/** The weight map of a sharded checkpoint: `model.safetensors.index.json`. */
 export const INDEX_FILE: string = layout.indexFile;
+/** The weights of an unsharded checkpoint: `model.safetensors`. */
 export const SINGLE_FILE: string = layout.singleFile;
 
 const IndexSchema = z.object({
@@ -24,32 +26,49 @@ const IndexSchema = z.object({
   weight_map: z.record(z.string(), z.string()),
 });
 
+/** One shard file of a checkpoint. */
 export interface ShardInfo {
   /** File name inside the folder. */
   file: string;
+  /** File size in bytes. */
   bytes: number;
+  /** Number of tensors in it. */
   tensors: number;
+  /** Its safetensors `__metadata__`. */
   metadata: Record<string, string>;
 }
 
+/** A tensor of a checkpoint: its header entry and the shard file that holds it. */
 export interface CheckpointTensor extends TensorInfo {
+  /** File name of its shard inside the folder. */
   shard: string;
 }
 
+/** Options of `openCheckpoint` and of raw reads. */
 export interface OpenOptions {
+  /** Cancels between shards (throws AbortedError). */
   signal?: AbortSignal;
 }
 
+/**
+ * An open Hugging Face checkpoint (a folder, sharded or not, or one .safetensors file): every shard
+ * header validated at open, tensor data read lazily with at most one shard file open. Close it
+ * with `close()` (or `await using`).
+ */
 export class Checkpoint {
   /** The folder (or the single file's folder). */
   readonly dir: string;
   /** The path given to `open`. */
   readonly path: string;
+  /** The parsed config.json, or undefined when there is none. */
   readonly config: unknown;
+  /** The shard files, sorted by name. */
   readonly shards: readonly ShardInfo[];
+  /** Whether the weights are listed in model.safetensors.index.json. */
   readonly sharded: boolean;
   /** Tensors in shard order, then file order. */
   readonly tensors: readonly CheckpointTensor[];
+  /** The index file's `metadata` (e.g. `total_size`), when sharded. */
   readonly indexMetadata: Record<string, unknown> | undefined;
   private readonly byName: Map<string, CheckpointTensor>;
   private open_: SafetensorsReader | undefined;
@@ -180,10 +199,12 @@ export class Checkpoint {
     });
   }
 
+  /** Whether the checkpoint has a tensor called `name`. */
   has(name: string): boolean {
     return this.byName.has(name);
   }
 
+  /** Tensor `name`'s header entry and shard; a CheckpointError when there is none. */
   info(name: string): CheckpointTensor {
     const t = this.byName.get(name);
     if (!t)
@@ -200,8 +221,9 @@ export class Checkpoint {
   namesByShard(): Map<string, string[]> {
     const m = new Map<string, string[]>();
     for (const t of this.tensors) {
-      if (!m.has(t.shard)) m.set(t.shard, []);
-      m.get(t.shard)!.push(t.name);
+      const names = m.get(t.shard);
+      if (names) names.push(t.name);
+      else m.set(t.shard, [t.name]);
     }
     return m;
   }
@@ -215,35 +237,53 @@ export class Checkpoint {
     return this.open_;
   }
 
+  /** The raw little-endian bytes of tensor `name`. */
   async readRaw(name: string, opts: OpenOptions = {}): Promise<Uint8Array> {
     const t = this.info(name);
     return (await this.reader(t.shard)).readRaw(name, opts);
   }
 
+  /** Tensor `name` converted to Float32 (any dtype but C64). */
   async readFloat32(name: string, opts: ReadFloat32Options = {}): Promise<Float32Array> {
     const t = this.info(name);
     return (await this.reader(t.shard)).readFloat32(name, opts);
   }
 
+  /** Elements [start, start + count) of one tensor as Float32 (see SafetensorsReader.readFloat32Range). */
+  async readFloat32Range(
+    name: string,
+    start: number,
+    count: number,
+    opts: ReadFloat32Options = {},
+  ): Promise<Float32Array> {
+    const t = this.info(name);
+    return (await this.reader(t.shard)).readFloat32Range(name, start, count, opts);
+  }
+
+  /** Tensor `name` as a row-major matrix (leading dimensions flattened into rows). */
   async readMatrix(name: string, opts: ReadFloat32Options = {}): Promise<Matrix> {
     const t = this.info(name);
     return (await this.reader(t.shard)).readMatrix(name, opts);
   }
 
+  /** The architecture detected from the tensor names and config.json. */
   architecture(): DetectedArchitecture {
     return detectArchitecture(this.tensors, this.config);
   }
 
+  /** Closes the open shard file. Closing twice is harmless; a later read reopens a shard. */
   async close(): Promise<void> {
     await this.open_?.close();
     this.open_ = undefined;
   }
 
+  /** `await using` support: closes the checkpoint. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 }
 
+/** Opens a checkpoint folder or a single .safetensors file, validating every shard header (see Checkpoint). */
 export function openCheckpoint(path: string, opts: OpenOptions = {}): Promise<Checkpoint> {
   return Checkpoint.open(path, opts);
 }
@@ -279,12 +319,11 @@ function parseIndex(raw: unknown, file: string): z.infer<typeof IndexSchema> {
 }
 
 function parseWithCheckpoint(raw: unknown, file: string): z.infer<typeof IndexSchema> {
-  const r = IndexSchema.safeParse(raw);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new CheckpointError({
-    file: `${file}: ${issue.path.join(".") || "(root)"}`,
-    what: issue.message,
-    hint: "the index must be {metadata, weight_map: {tensor: shard}}",
-  });
+  const hint = "the index must be {metadata, weight_map: {tensor: shard}}";
+  try {
+    return parseWith(IndexSchema, raw, file, hint);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new CheckpointError({ file: e.where, what: e.what, hint, cause: e });
+  }
 }

@@ -21,20 +21,26 @@ import {
 } from "../safetensors/writer.js";
 import layout from "./layout.json" with { type: "json" };
 
+/** One planned shard: its file name, the tensors it holds (in order) and their bytes of data. */
 export interface ShardPlan {
   file: string;
   tensors: string[];
   bytes: number;
 }
 
+/** How a checkpoint will be written: its shards, whether an index file is needed, and the bytes of tensor data. */
 export interface CheckpointPlan {
   shards: ShardPlan[];
+  /** More than one shard: an index file lists them. */
   sharded: boolean;
+  /** Tensor data in bytes (without headers), the index's `metadata.total_size`. */
   totalBytes: number;
 }
 
+/** The default shard size limit: 5 GiB of tensor data, as transformers uses. */
 export const DEFAULT_MAX_SHARD_BYTES = 5 * 1024 ** 3;
 
+/** The file name of shard `i` (1-based) of `n`: `model-00001-of-00003.safetensors`. */
 export function shardFileName(i: number, n: number): string {
   const pad = (x: number) => String(x).padStart(layout.shardDigits, "0");
   return layout.shardPattern.replace("{i}", pad(i)).replace("{n}", pad(n));
@@ -77,6 +83,7 @@ export function planShards(
   };
 }
 
+/** Options of `writeCheckpoint`: sharding, companion files, metadata, overwrite, cancel, progress. */
 export interface WriteCheckpointOptions extends WriteOptions {
   /** Shard size limit in bytes of tensor data (default 5 GiB, as transformers). */
   maxShardBytes?: number;
@@ -84,20 +91,36 @@ export interface WriteCheckpointOptions extends WriteOptions {
   config?: unknown;
   /** A folder to copy config.json, tokenizer and generation files from. */
   copyFrom?: string;
-  /** Extra files to write: name → content. */
-  extraFiles?: Record<string, string | Uint8Array>;
+  /**
+   * Extra files to write: name → content, or a function returning them, called after every shard
+   * is written (for files that describe what the shards' producers computed).
+   */
+  extraFiles?:
+    | Record<string, string | Uint8Array>
+    | (() => Promise<Record<string, string | Uint8Array>> | Record<string, string | Uint8Array>);
   /** safetensors `__metadata__` for every shard (default {format: "pt"}, which transformers expects). */
   metadata?: Record<string, string>;
+  /** Cancels between tensors; no folder is left at the output. */
   signal?: AbortSignal;
+  /** Called after each tensor is written. */
   onProgress?: OnProgress;
 }
 
+/** What `writeCheckpoint` wrote. */
 export interface WrittenCheckpoint {
+  /** The output folder. */
   dir: string;
+  /** The shard plan it executed. */
   plan: CheckpointPlan;
+  /** Companion files copied from `copyFrom`. */
   copied: string[];
 }
 
+/**
+ * Writes a Hugging Face checkpoint folder: the shards of `planShards`, the index when sharded,
+ * config.json, companion files and extra files, built in a temporary sibling folder and renamed to
+ * `out` only when complete.
+ */
 export async function writeCheckpoint(
   out: string,
   tensors: readonly TensorSource[],
@@ -106,29 +129,70 @@ export async function writeCheckpoint(
   validateSources(tensors, out);
   const plan = planShards(tensors, opts.maxShardBytes);
   const byName = new Map(tensors.map((t) => [t.name, t]));
+  return writeCheckpointShards(
+    out,
+    plan.shards.map((s) => ({ tensors: () => s.tensors.map((n) => byName.get(n)!) })),
+    opts,
+  );
+}
+
+/** One shard whose tensors are produced when the writer reaches it (e.g. computed just then). */
+export interface LazyShard {
+  tensors: () => Promise<readonly TensorSource[]> | readonly TensorSource[];
+}
+
+/**
+ * Writes a checkpoint whose shards are produced one at a time, in order: the number of shards is
+ * known up front (so they are named `model-0000i-of-0000N.safetensors`), their tensors only when
+ * the writer reaches each one, so a producer can compute a shard's tensors, have them written and
+ * release them before the next. Everything goes into a temporary sibling folder renamed to `out`
+ * at the end (an error or an abort leaves no folder).
+ */
+export async function writeCheckpointShards(
+  out: string,
+  shards: readonly LazyShard[],
+  opts: WriteCheckpointOptions = {},
+): Promise<WrittenCheckpoint> {
   const copied: string[] = [];
   const metadata = opts.metadata ?? { format: "pt" };
+  const n = Math.max(1, shards.length);
+  const sharded = n > 1;
+  const written: ShardPlan[] = [];
   await writeFolderAtomic(
     out,
     async (tmp) => {
+      const seen = new Set<string>();
       let done = 0;
-      for (const shard of plan.shards) {
+      for (const [i, shard] of (shards.length ? shards : [{ tensors: () => [] }]).entries()) {
         throwIfAborted(opts.signal, out);
-        await writeSafetensorsTo(
-          join(tmp, shard.file),
-          shard.tensors.map((n) => byName.get(n)!),
-          {
-            metadata,
-            signal: opts.signal,
-            onProgress: () =>
-              opts.onProgress?.({ label: `writing ${shard.file}`, done: ++done, total: tensors.length }),
-          },
-        );
+        const file = sharded ? shardFileName(i + 1, n) : layout.singleFile;
+        const tensors = await shard.tensors();
+        validateSources(tensors, out);
+        for (const t of tensors) {
+          if (seen.has(t.name))
+            throw new MisuseError({
+              where: out,
+              what: `tensor ${JSON.stringify(t.name)} given twice`,
+              hint: "names must be unique",
+            });
+          seen.add(t.name);
+        }
+        await writeSafetensorsTo(join(tmp, file), tensors, {
+          metadata,
+          signal: opts.signal,
+          onProgress: () => opts.onProgress?.({ label: `writing ${file}`, done: ++done, total: seen.size }),
+        });
+        written.push({
+          file,
+          tensors: tensors.map((t) => t.name),
+          bytes: tensors.reduce((a, t) => a + sourceBytes(t), 0),
+        });
       }
-      if (plan.sharded) {
+      const totalBytes = written.reduce((a, s) => a + s.bytes, 0);
+      if (sharded) {
         const weightMap: Record<string, string> = {};
-        for (const s of plan.shards) for (const n of s.tensors) weightMap[n] = s.file;
-        const index = { metadata: { total_size: plan.totalBytes }, weight_map: weightMap };
+        for (const s of written) for (const name of s.tensors) weightMap[name] = s.file;
+        const index = { metadata: { total_size: totalBytes }, weight_map: weightMap };
         await writeFileIn(tmp, layout.indexFile, `${JSON.stringify(index, null, 2)}\n`);
       }
       if (opts.copyFrom) {
@@ -142,7 +206,8 @@ export async function writeCheckpoint(
       }
       if (opts.config !== undefined)
         await writeFileIn(tmp, "config.json", `${JSON.stringify(opts.config, null, 2)}\n`);
-      for (const [name, content] of Object.entries(opts.extraFiles ?? {})) {
+      const extra = typeof opts.extraFiles === "function" ? await opts.extraFiles() : (opts.extraFiles ?? {});
+      for (const [name, content] of Object.entries(extra)) {
         if (name.includes("/") || name.includes("\\") || name.startsWith(".")) {
           throw new MisuseError({
             where: "writeCheckpoint",
@@ -155,7 +220,11 @@ export async function writeCheckpoint(
     },
     opts,
   );
-  return { dir: out, plan, copied };
+  return {
+    dir: out,
+    plan: { shards: written, sharded, totalBytes: written.reduce((a, s) => a + s.bytes, 0) },
+    copied,
+  };
 }
 
 async function writeFileIn(dir: string, name: string, content: string | Uint8Array): Promise<void> {

@@ -1,6 +1,8 @@
 /** Dense row-major Float32 matrices with explicit shapes, and small helpers over them. */
 import { MisuseError } from "../../errors/index.js";
+import { mulberry32 } from "../../util/random.js";
 
+/** A dense row-major Float32 matrix: `data.length === rows * cols`. */
 export interface Matrix {
   rows: number;
   cols: number;
@@ -8,6 +10,7 @@ export interface Matrix {
   data: Float32Array;
 }
 
+/** A rows×cols matrix over `data` (not copied), or zeros; MisuseError on a bad shape or a data length that does not match. */
 export function matrix(rows: number, cols: number, data?: Float32Array): Matrix {
   if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) {
     throw new MisuseError({
@@ -26,6 +29,7 @@ export function matrix(rows: number, cols: number, data?: Float32Array): Matrix 
   return { rows, cols, data: data ?? new Float32Array(rows * cols) };
 }
 
+/** Throws MisuseError naming `where` unless `m.data` is a Float32Array of exactly rows·cols elements. */
 export function checkMatrix(m: Matrix, where: string): void {
   if (!(m.data instanceof Float32Array) || m.data.length !== m.rows * m.cols) {
     throw new MisuseError({
@@ -36,13 +40,14 @@ export function checkMatrix(m: Matrix, where: string): void {
   }
 }
 
+/** The n×n identity matrix. */
 export function identity(n: number): Matrix {
   const m = matrix(n, n);
   for (let i = 0; i < n; i++) m.data[i * n + i] = 1;
   return m;
 }
 
-/** Cache-blocked transpose. */
+/** Aᵀ as a new matrix (cache-blocked copy). */
 export function transpose(a: Matrix): Matrix {
   const { rows, cols, data } = a;
   const out = new Float32Array(rows * cols);
@@ -57,6 +62,7 @@ export function transpose(a: Matrix): Matrix {
   return { rows: cols, cols: rows, data: out };
 }
 
+/** A copy of `a` with its own data. */
 export function clone(a: Matrix): Matrix {
   return { rows: a.rows, cols: a.cols, data: a.data.slice() };
 }
@@ -76,9 +82,10 @@ export function sliceRows(a: Matrix, r0: number, r1: number): Matrix {
 
 /** Stacks matrices with equal column counts vertically. */
 export function vstack(parts: readonly Matrix[]): Matrix {
-  if (parts.length === 0)
+  const [first] = parts;
+  if (!first)
     throw new MisuseError({ where: "vstack", what: "nothing to stack", hint: "pass at least one matrix" });
-  const cols = parts[0]!.cols;
+  const { cols } = first;
   let rows = 0;
   for (const p of parts) {
     if (p.cols !== cols)
@@ -98,21 +105,9 @@ export function vstack(parts: readonly Matrix[]): Matrix {
   return { rows, cols, data: out };
 }
 
-/** Deterministic PRNG (mulberry32) for reproducible random test matrices and sketches. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A matrix of independent standard normal entries (Box–Muller), reproducible by seed. */
 export function randn(rows: number, cols: number, seed = 1): Matrix {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < out.length; i += 2) {
     const u = 1 - r();

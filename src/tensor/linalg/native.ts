@@ -13,11 +13,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { LinalgBackend, QrResult, SvdResult } from "./backend.js";
+import type { LinalgBackend, QrResult, SvdResult, SymEigResult } from "./backend.js";
+import { checkSquare, syrkShape } from "./eigen-shapes.js";
 import type { Matrix } from "./matrix.js";
 import { gemmShape } from "./shapes.js";
 import { tsBackend } from "./ts/index.js";
 
+/** The functions of the OpenBLAS/LAPACK Node-API addon (native/frugal_blas.c); matrices are row-major Float32. */
 export interface NativeAddon {
   sgemm(
     transA: boolean,
@@ -36,18 +38,33 @@ export interface NativeAddon {
   ): void;
   sgesdd(m: number, n: number, A: Float32Array): { U: Float32Array; S: Float32Array; Vt: Float32Array };
   qr(m: number, n: number, A: Float32Array): { Q: Float32Array; R: Float32Array };
+  ssyrk(
+    trans: boolean,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    beta: number,
+    C: Float32Array,
+  ): void;
+  ssyevd(n: number, A: Float32Array): { W: Float32Array; V: Float32Array };
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;
 }
 
+/** Whether the native addon loaded and, if so, from where, with which OpenBLAS build and core type. */
 export interface NativeStatus {
   available: boolean;
   /** Why the addon is not available (when it is not). */
   reason?: string;
+  /** The addon file. */
   path?: string;
+  /** OpenBLAS's build configuration (`openblas_get_config`). */
   config?: string;
+  /** The OpenBLAS kernel family in use (OPENBLAS_CORETYPE), when one was set. */
   coreType?: string;
+  /** Where the core type came from. */
   coreTypeSource?: "OPENBLAS_CORETYPE" | "FRUGAL_OPENBLAS_CORETYPE" | "cpu flags" | "library default";
 }
 
@@ -151,6 +168,7 @@ function wrapQr(m: number, n: number, r: { Q: Float32Array; R: Float32Array }): 
   return { Q: { rows: m, cols: k, data: r.Q }, R: { rows: k, cols: n, data: r.R } };
 }
 
+/** The native backend over a loaded addon (empty operands go to the TS backend, which handles them). */
 export function makeNativeBackend(addon: NativeAddon): LinalgBackend {
   return {
     name: "native",
@@ -183,6 +201,27 @@ export function makeNativeBackend(addon: NativeAddon): LinalgBackend {
     svd(A: Matrix): SvdResult {
       if (A.rows === 0 || A.cols === 0) return tsBackend.svd(A);
       return wrapSvd(A.rows, A.cols, addon.sgesdd(A.rows, A.cols, A.data));
+    },
+    syrk(trans: boolean, A: Matrix, alpha = 1, beta = 0, C?: Matrix): Matrix {
+      const { N, K } = syrkShape(trans, A, C);
+      const out = C ?? { rows: N, cols: N, data: new Float32Array(N * N) };
+      if (N === 0) return out;
+      addon.ssyrk(trans, N, K, alpha, A.data, C ? beta : 0, out.data);
+      return out;
+    },
+    symEig(A: Matrix): SymEigResult {
+      const n = checkSquare(A, "symEig");
+      if (n === 0) return tsBackend.symEig(A);
+      const { W, V } = addon.ssyevd(n, A.data);
+      // LAPACK returns ascending eigenvalues with eigenvector i in row i (column-major columns):
+      // reverse both so they are descending.
+      const values = new Float32Array(n);
+      const vt = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) {
+        values[i] = W[n - 1 - i]!;
+        vt.set(V.subarray((n - 1 - i) * n, (n - i) * n), i * n);
+      }
+      return { values, vectorsT: { rows: n, cols: n, data: vt } };
     },
     threads: () => addon.getThreads(),
   };

@@ -8,6 +8,7 @@ import type { LinalgBackend } from "./backend.js";
 import { type Matrix, randn } from "./matrix.js";
 import { getBackend } from "./select.js";
 
+/** ‖A‖_F = sqrt(Σ a_ij²), accumulated in Float64. */
 export function frobeniusNorm(A: Matrix | Float32Array): number {
   const d = A instanceof Float32Array ? A : A.data;
   let s = 0;
@@ -40,16 +41,21 @@ export function relativeError(A: Matrix | Float32Array, B: Matrix | Float32Array
   return n === 0 ? (d === 0 ? 0 : Number.POSITIVE_INFINITY) : d / n;
 }
 
+/** Options of `spectralNorm`. */
 export interface SpectralNormOptions {
+  /** Use this backend instead of the selected one. */
   backend?: LinalgBackend;
   /** "power" (default) or "exact" (full SVD). */
   method?: "power" | "exact";
   /** Relative change at which power iteration stops. Default 1e-6. */
   tol?: number;
+  /** Power iterations at most (default 300); the last estimate is returned when reached. */
   maxIterations?: number;
+  /** Seed of the random start vector (default 7). */
   seed?: number;
 }
 
+/** ‖A‖_2 = σ_1, by power iteration on AᵀA (default) or exactly from the SVD; 0 for an empty matrix. */
 export function spectralNorm(A: Matrix, opts: SpectralNormOptions = {}): number {
   const b = opts.backend ?? getBackend();
   if (A.rows === 0 || A.cols === 0) return 0;

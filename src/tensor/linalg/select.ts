@@ -12,7 +12,9 @@ import type { BackendName, LinalgBackend } from "./backend.js";
 import { loadNative, makeNativeBackend, type NativeStatus } from "./native.js";
 import { tsBackend } from "./ts/index.js";
 
+/** A backend to select: a name, or `auto` (native when its addon loads, else ts). */
 export type BackendChoice = BackendName | "auto";
+/** Every BackendChoice, for flags and validation. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "native", "ts"];
 
 let current: LinalgBackend | undefined;
@@ -79,12 +81,19 @@ export function backendByName(name: BackendName): LinalgBackend {
   return resolve(name, `backend ${name}`);
 }
 
+/** Which backend runs and why (what `frugal inspect --env` prints). */
 export interface BackendInfo {
+  /** The backend in use. */
   backend: BackendName;
+  /** The choice it was resolved from. */
   requested: BackendChoice;
+  /** Where that choice came from. */
   requestedBy: "FRUGAL_BACKEND" | "setBackend" | "default";
+  /** Threads the backend computes with. */
   threads: number;
+  /** Cores available to this process. */
   cores: number;
+  /** Whether the native addon loaded, and why not when it did not. */
   native: NativeStatus;
 }
 

@@ -2,12 +2,14 @@
 import { MisuseError } from "../../errors/index.js";
 import { checkMatrix, type Matrix } from "./matrix.js";
 
+/** The sizes of a product op(A) (M×K) · op(B) (K×N). */
 export interface GemmShape {
   M: number;
   N: number;
   K: number;
 }
 
+/** Checks the operands of a gemm (and C when given) and returns M, N, K; MisuseError on a mismatch. */
 export function gemmShape(transA: boolean, transB: boolean, A: Matrix, B: Matrix, C?: Matrix): GemmShape {
   checkMatrix(A, "gemm: A");
   checkMatrix(B, "gemm: B");

@@ -14,10 +14,12 @@
 import { MisuseError, throwIfAborted } from "../../errors/index.js";
 import type { OnProgress } from "../../util/progress.js";
 import type { LinalgBackend, SvdResult } from "./backend.js";
-import { type Matrix, randn, sliceCols, sliceRows } from "./matrix.js";
+import { type Matrix, randn, scaleCols, sliceCols, sliceRows } from "./matrix.js";
 import { getBackend } from "./select.js";
 
+/** Options of the SVD functions. */
 export interface SvdOptions {
+  /** Use this backend instead of the selected one. */
   backend?: LinalgBackend;
 }
 
@@ -26,6 +28,7 @@ export function svd(A: Matrix, opts: SvdOptions = {}): SvdResult {
   return (opts.backend ?? getBackend()).svd(A);
 }
 
+/** Options of `randomizedSvd` (Halko, Martinsson & Tropp 2011). */
 export interface RandomizedSvdOptions extends SvdOptions {
   /** Extra sketch columns p (HMT §4.2 recommend 5–10). Default 10. */
   oversample?: number;
@@ -33,7 +36,9 @@ export interface RandomizedSvdOptions extends SvdOptions {
   powerIterations?: number;
   /** Seed of the Gaussian test matrix. Default 0. */
   seed?: number;
+  /** Cancels between products (throws AbortedError). */
   signal?: AbortSignal;
+  /** Called after the sketch, each power-iteration half-step and the small SVD. */
   onProgress?: OnProgress;
 }
 
@@ -81,11 +86,16 @@ export function randomizedSvd(A: Matrix, k: number, opts: RandomizedSvdOptions =
   return truncate({ U, S: small.S, Vt: small.Vt }, k);
 }
 
+/** Options of `truncatedSvd`: the randomized options plus how to choose the method. */
 export interface TruncatedSvdOptions extends RandomizedSvdOptions {
   /** "auto" (default): exact when min(m, n) ≤ 1024 or k > min(m, n)/4, else randomized. */
   method?: "auto" | "exact" | "randomized";
 }
 
+/**
+ * The leading k singular triplets, computed exactly or by randomized SVD (see `method`); the
+ * result says which was used. MisuseError unless 1 ≤ k ≤ min(rows, cols).
+ */
 export function truncatedSvd(
   A: Matrix,
   k: number,
@@ -108,9 +118,6 @@ export function truncatedSvd(
 /** U diag(S) Vt as a matrix. */
 export function reconstruct(r: SvdResult, opts: SvdOptions = {}): Matrix {
   const b = opts.backend ?? getBackend();
-  const k = r.S.length;
-  const US = { rows: r.U.rows, cols: k, data: r.U.data.slice() };
-  for (let i = 0; i < US.rows; i++)
-    for (let j = 0; j < k; j++) US.data[i * k + j] = US.data[i * k + j]! * r.S[j]!;
+  const US = scaleCols({ rows: r.U.rows, cols: r.S.length, data: r.U.data.slice() }, r.S);
   return b.gemm(false, false, US, r.Vt);
 }

@@ -8,9 +8,10 @@
  */
 import { MisuseError } from "../../errors/index.js";
 import type { SvdResult } from "./backend.js";
-import type { Matrix } from "./matrix.js";
+import { type Matrix, sliceCols, sliceRows } from "./matrix.js";
 import { reconstruct, svd, type TruncatedSvdOptions, truncatedSvd } from "./svd.js";
 
+/** The result of singular value thresholding: D_τ(A), its factors and its rank. */
 export interface SvtResult {
   /** D_τ(A). */
   matrix: Matrix;
@@ -20,10 +21,15 @@ export interface SvtResult {
   rank: number;
 }
 
+/** Soft-thresholds singular values: max(σ_i − τ, 0) for each. */
 export function shrink(S: Float32Array, tau: number): Float32Array {
   return S.map((s) => Math.max(s - tau, 0));
 }
 
+/**
+ * D_τ(A) = U diag(max(σ_i − τ, 0)) Vᵀ, the proximal operator of τ‖·‖_* (Cai, Candès & Shen
+ * 2010, Thm 2.1). With `rank`, only that many triplets are computed. MisuseError unless τ ≥ 0.
+ */
 export function singularValueThreshold(
   A: Matrix,
   tau: number,
@@ -33,23 +39,13 @@ export function singularValueThreshold(
     throw new MisuseError({ where: "singularValueThreshold", what: `τ = ${tau}`, hint: "τ must be ≥ 0" });
   const full = opts.rank === undefined ? svd(A, opts) : truncatedSvd(A, opts.rank, opts);
   const s = shrink(full.S, tau);
-  let r = 0;
-  while (r < s.length && s[r]! > 0) r++;
-  const k = r;
-  const factors: SvdResult = {
-    U: { rows: full.U.rows, cols: k, data: sliceColsData(full.U, k) },
-    S: s.slice(0, k),
-    Vt: { rows: k, cols: full.Vt.cols, data: full.Vt.data.slice(0, k * full.Vt.cols) },
-  };
+  // The shrunk values are descending: the rank is the length of the positive prefix.
+  const firstZero = s.findIndex((v) => !(v > 0));
+  const k = firstZero === -1 ? s.length : firstZero;
+  const factors: SvdResult = { U: sliceCols(full.U, 0, k), S: s.slice(0, k), Vt: sliceRows(full.Vt, 0, k) };
   const matrix: Matrix =
     k === 0
       ? { rows: A.rows, cols: A.cols, data: new Float32Array(A.rows * A.cols) }
       : reconstruct(factors, opts);
   return { matrix, factors, rank: k };
-}
-
-function sliceColsData(U: Matrix, k: number): Float32Array {
-  const out = new Float32Array(U.rows * k);
-  for (let i = 0; i < U.rows; i++) out.set(U.data.subarray(i * U.cols, i * U.cols + k), i * k);
-  return out;
 }

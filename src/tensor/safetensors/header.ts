@@ -10,33 +10,40 @@
  * sizes that disagree with shape × dtype. Every failure is a SafetensorsError naming the file and,
  * where there is one, the tensor.
  */
-import { type DType, dtypeBytes, isDType } from "../dtype.js";
+import { DTYPES, type DType, dtypeBytes, isDType } from "../dtype.js";
 import { SafetensorsError } from "../errors.js";
 
 /** Largest header accepted (the reference implementation's limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
+/** The header key of the optional string-to-string metadata map (not a tensor). */
 export const METADATA_KEY = "__metadata__";
 
+/** One tensor of a safetensors header: name, dtype, shape and where its bytes are. */
 export interface TensorInfo {
   name: string;
   dtype: DType;
+  /** Dimensions, outermost first (row-major); `[]` is a scalar. */
   shape: number[];
-  /** Byte range relative to the start of the data section. */
+  /** Byte range [begin, end) relative to the start of the data section. */
   begin: number;
   end: number;
 }
 
+/** A validated safetensors header: the tensors in file order, the metadata, and the layout in bytes. */
 export interface SafetensorsHeader {
   /** Tensors in file order (ascending offsets). */
   tensors: TensorInfo[];
+  /** The `__metadata__` map ({} when absent). */
   metadata: Record<string, string>;
   /** N, the JSON length in bytes. */
   headerBytes: number;
   /** Absolute file offset of the data section: 8 + N. */
   dataStart: number;
+  /** Size of the whole file in bytes. */
   fileBytes: number;
 }
 
+/** Number of elements of a tensor of this shape (1 for a scalar `[]`). */
 export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -89,7 +96,7 @@ export function findDuplicateTopLevelKey(text: string): string | undefined {
       }
       if (depth === 1) {
         let k = j + 1;
-        while (k < n && /\s/.test(text[k]!)) k++;
+        while (k < n && /\s/.test(text.charAt(k))) k++;
         if (text[k] === ":") {
           const key = JSON.parse(text.slice(i, j + 1)) as string;
           if (seen.has(key)) return key;
@@ -182,10 +189,7 @@ export function parseHeader(json: Uint8Array, fileBytes: number, file: string): 
     if (!isPlainObject(raw)) throw bad("entry is not an object with dtype, shape and data_offsets");
     const { dtype, shape, data_offsets: offs } = raw;
     if (!isDType(dtype))
-      throw bad(
-        `unknown dtype ${JSON.stringify(dtype)}`,
-        "supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL",
-      );
+      throw bad(`unknown dtype ${JSON.stringify(dtype)}`, `supported: ${Object.keys(DTYPES).join(", ")}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
       throw bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
     }

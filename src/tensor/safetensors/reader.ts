@@ -6,7 +6,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { MisuseError, throwIfAborted } from "../../errors/index.js";
 import { fileReadError } from "../../util/files.js";
-import { expandInPlace, toFloat32 } from "../dtype.js";
+import { dtypeBytes, expandInPlace, isWidenable, toFloat32 } from "../dtype.js";
 import { SafetensorsError } from "../errors.js";
 import type { Matrix } from "../linalg/matrix.js";
 import { checkHeaderLength, numel, parseHeader, type SafetensorsHeader, type TensorInfo } from "./header.js";
@@ -14,10 +14,13 @@ import { checkHeaderLength, numel, parseHeader, type SafetensorsHeader, type Ten
 /** Positional reads are split into chunks of this size (a single read is capped near 2 GiB). */
 const CHUNK = 1 << 30;
 
+/** Options of a tensor read. */
 export interface ReadOptions {
+  /** Cancels the read between chunks (throws AbortedError). */
   signal?: AbortSignal;
 }
 
+/** Options of a Float32 or matrix read. */
 export interface ReadFloat32Options extends ReadOptions {
   /** Reuse this buffer (exactly numel elements) instead of allocating one per tensor. */
   into?: Float32Array;
@@ -46,8 +49,14 @@ async function readExactly(
   }
 }
 
+/**
+ * One open safetensors file: the validated header, and tensors read one at a time by positional
+ * reads (memory stays near the largest tensor read, never the file). Open with `SafetensorsReader.open`.
+ */
 export class SafetensorsReader {
+  /** The path the reader was opened with. */
   readonly file: string;
+  /** The validated header. */
   readonly header: SafetensorsHeader;
   private fh: FileHandle | undefined;
   private readonly byName: Map<string, TensorInfo>;
@@ -83,18 +92,22 @@ export class SafetensorsReader {
     }
   }
 
+  /** The tensors in file order. */
   get tensors(): readonly TensorInfo[] {
     return this.header.tensors;
   }
 
+  /** The `__metadata__` map ({} when absent). */
   get metadata(): Record<string, string> {
     return this.header.metadata;
   }
 
+  /** Whether the file has a tensor called `name`. */
   has(name: string): boolean {
     return this.byName.has(name);
   }
 
+  /** The header entry of tensor `name`; a SafetensorsError when there is none. */
   info(name: string): TensorInfo {
     const t = this.byName.get(name);
     if (!t) {
@@ -138,6 +151,13 @@ export class SafetensorsReader {
         hint: "pass a buffer of the tensor's size",
       });
     }
+    if (!isWidenable(t.dtype))
+      throw new SafetensorsError({
+        file: this.file,
+        tensor: name,
+        what: `${t.dtype} (complex) values have no float32 form`,
+        hint: "read its bytes with readRaw",
+      });
     const out = into ?? new Float32Array(n);
     if (t.dtype === "BF16" || t.dtype === "F16" || t.dtype === "F32") {
       // Read straight into the Float32 buffer (16-bit data into its first half, widened in place).
@@ -149,22 +169,67 @@ export class SafetensorsReader {
   }
 
   /**
+   * Elements [start, start + count) of one tensor (in its row-major order) converted to Float32:
+   * a positional read of just those bytes, e.g. one expert's slice of a fused (E, 2p, d) tensor.
+   */
+  async readFloat32Range(
+    name: string,
+    start: number,
+    count: number,
+    opts: ReadFloat32Options = {},
+  ): Promise<Float32Array> {
+    const t = this.info(name);
+    const n = numel(t.shape);
+    if (
+      !Number.isSafeInteger(start) ||
+      !Number.isSafeInteger(count) ||
+      start < 0 ||
+      count < 0 ||
+      start + count > n
+    )
+      throw new MisuseError({
+        where: `${this.file}: tensor ${JSON.stringify(name)}`,
+        what: `elements [${start}, ${start + count}) are outside the tensor's ${n}`,
+        hint: "read a range inside the tensor",
+      });
+    if (opts.into && opts.into.length !== count)
+      throw new MisuseError({
+        where: `${this.file}: tensor ${JSON.stringify(name)}`,
+        what: `into has ${opts.into.length} elements, the range ${count}`,
+        hint: "pass a buffer of the range's size",
+      });
+    const out = opts.into ?? new Float32Array(count);
+    const size = dtypeBytes(t.dtype);
+    const position = this.header.dataStart + t.begin + start * size;
+    if (t.dtype === "BF16" || t.dtype === "F16" || t.dtype === "F32") {
+      const bytes = new Uint8Array(out.buffer, out.byteOffset, count * size);
+      await readExactly(this.handle(), bytes, position, this.file, opts.signal);
+      return t.dtype === "F32" ? out : expandInPlace(out, t.dtype);
+    }
+    const raw = new Uint8Array(count * size);
+    await readExactly(this.handle(), raw, position, this.file, opts.signal);
+    return toFloat32(raw, t.dtype, out);
+  }
+
+  /**
    * One tensor as a row-major matrix: 2-D as is, 1-D as a row, N-D with the leading dimensions
    * flattened into rows (e.g. fused experts (E, 2p, d) → (E·2p) × d).
    */
   async readMatrix(name: string, opts: ReadFloat32Options = {}): Promise<Matrix> {
     const t = this.info(name);
-    const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1]!;
+    const cols = t.shape.at(-1) ?? 1;
     const rows = cols === 0 ? 0 : numel(t.shape) / cols;
     return { rows, cols, data: await this.readFloat32(name, opts) };
   }
 
+  /** Closes the file; reads after this throw. Closing twice is harmless. */
   async close(): Promise<void> {
     const fh = this.fh;
     this.fh = undefined;
     await fh?.close();
   }
 
+  /** `await using` support: closes the file. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

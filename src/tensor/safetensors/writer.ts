@@ -6,15 +6,20 @@
  * complete: an interrupted write leaves no file at `out`.
  */
 import { open } from "node:fs/promises";
-import { FrugalError, IoError, MisuseError, throwIfAborted } from "../../errors/index.js";
-import { type WriteOptions, writeFileAtomic } from "../../util/files.js";
+import { IoError, MisuseError, throwIfAborted } from "../../errors/index.js";
+import { type WriteOptions, writeError, writeFileAtomic } from "../../util/files.js";
 import type { OnProgress } from "../../util/progress.js";
 import { type DType, dtypeBytes, fromFloat32, isWritableDType, type WritableDType } from "../dtype.js";
 import { encodeHeader, METADATA_KEY, numel } from "./header.js";
 
+/**
+ * A tensor to write: name, dtype, shape, and a function producing its bytes when the writer gets
+ * to it, so tensors are produced (e.g. computed or read) one at a time.
+ */
 export interface TensorSource {
   name: string;
   dtype: DType;
+  /** Dimensions, outermost first (row-major). */
   shape: readonly number[];
   /** Produces the tensor's little-endian bytes (exactly numel × dtype size). Called once, in order. */
   bytes(): Promise<Uint8Array> | Uint8Array;
@@ -39,12 +44,17 @@ export function float32Source(
   return { name, dtype, shape, bytes: () => fromFloat32(data, dtype) };
 }
 
+/** Options of `writeSafetensors`: overwrite and input protection, metadata, cancel, progress. */
 export interface WriteSafetensorsOptions extends WriteOptions {
+  /** The `__metadata__` map written in the header (none when empty). */
   metadata?: Record<string, string>;
+  /** Cancels between tensors; nothing is left at the output. */
   signal?: AbortSignal;
+  /** Called after each tensor is written. */
   onProgress?: OnProgress;
 }
 
+/** Checks tensor names (non-empty, unique, not `__metadata__`) and shapes; MisuseError naming `where` otherwise. */
 export function validateSources(tensors: readonly TensorSource[], where: string): void {
   const seen = new Set<string>();
   for (const t of tensors) {
@@ -136,13 +146,7 @@ export async function writeSafetensorsTo(
     }
     return pos;
   } catch (e) {
-    if (e instanceof FrugalError) throw e;
-    throw new IoError({
-      where: path,
-      what: `cannot write (${(e as Error).message})`,
-      hint: "check free disk space",
-      cause: e,
-    });
+    throw writeError(path, e);
   } finally {
     await fh.close();
   }

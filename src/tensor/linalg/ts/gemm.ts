@@ -10,6 +10,7 @@ import { gemmShape } from "../shapes.js";
 import { gemmRowsKernel } from "./gemm-kernel.js";
 import { parallelGemmRows } from "./gemm-pool.js";
 
+/** C ← alpha·op(A)·op(B) + beta·C in TypeScript (the TS backend's gemm); C is allocated when not given. */
 export function tsGemm(
   transA: boolean,
   transB: boolean,

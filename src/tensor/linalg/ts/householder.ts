@@ -91,6 +91,7 @@ export function fromColMajor64(cols: Float64Array, m: number, k: number): Matrix
   return { rows: m, cols: k, data: out };
 }
 
+/** Thin QR of a Float32 matrix through Float64 Householder (the TS backend's qr). */
 export function tsQr(A: Matrix): QrResult {
   const { rows: m, cols: n } = A;
   const { Q, R, k } = householderQr64(toColMajor64(A), m, n);

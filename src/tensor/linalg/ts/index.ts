@@ -1,14 +1,13 @@
+/** The pure-TypeScript linear-algebra backend and its thread setting. */
 import type { LinalgBackend } from "../backend.js";
 import { tsGemm } from "./gemm.js";
 import { tsGemmThreads } from "./gemm-pool.js";
 import { tsQr } from "./householder.js";
 import { tsSvd } from "./jacobi.js";
+import { tsSymEig, tsSyrk } from "./symmetric.js";
 
-export { tsGemm } from "./gemm.js";
-export { gemmRowsKernel } from "./gemm-kernel.js";
-export { setTsGemmThreads, shutdownGemmPool, tsGemmThreads } from "./gemm-pool.js";
-export { householderQr64, tsQr } from "./householder.js";
-export { jacobiColumns, tsSvd } from "./jacobi.js";
+export { setTsGemmThreads, tsGemmThreads } from "./gemm-pool.js";
+export { tsSymEig, tsSyrk } from "./symmetric.js";
 
 /** The pure-TypeScript backend: always available, the reference in tests; gemm uses every core. */
 export const tsBackend: LinalgBackend = {
@@ -16,5 +15,7 @@ export const tsBackend: LinalgBackend = {
   gemm: tsGemm,
   qr: tsQr,
   svd: tsSvd,
+  syrk: tsSyrk,
+  symEig: tsSymEig,
   threads: tsGemmThreads,
 };

@@ -159,6 +159,7 @@ function svdTall(A: Matrix): SvdResult {
   return { U: { rows: m, cols: n, data: U }, S, Vt: { rows: n, cols: n, data: Vt } };
 }
 
+/** Thin exact SVD by one-sided Jacobi in Float64 (the TS backend's svd); wide matrices via Aᵀ. */
 export function tsSvd(A: Matrix): SvdResult {
   if (A.rows === 0 || A.cols === 0) {
     const k = 0;

@@ -1,0 +1,114 @@
+/**
+ * The bad-input table of docs/conventions.md ("Bad input and what it gets"), enforced: every row's
+ * command is run as written by the built CLI in a folder holding the files the table describes,
+ * and its exit code and stderr line must be the table's. The table is the source; this test only
+ * knows how to make the files it names.
+ */
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "../helpers/cli.js";
+
+const DOC = fileURLToPath(new URL("../../docs/conventions.md", import.meta.url));
+
+interface Row {
+  input: string;
+  args: string[];
+  exit: number;
+  stderr: string;
+}
+
+/** The rows of the table under "## Bad input and what it gets". */
+function tableRows(md: string): Row[] {
+  const start = md.indexOf("## Bad input and what it gets");
+  if (start < 0) throw new Error("docs/conventions.md has no section 'Bad input and what it gets'");
+  const end = md.indexOf("\n## ", start + 1);
+  const section = md.slice(start, end < 0 ? md.length : end);
+  const rows: Row[] = [];
+  for (const line of section.split("\n")) {
+    // Cells may be padded (the table is formatted); stderr is a code span in ` or `` (when it holds a `).
+    const m = /^\|\s*(.+?)\s*\|\s*`frugal ([^`]+)`\s*\|\s*(\d+)\s*\|\s*(``?)(.+?)\4\s*\|$/.exec(line);
+    if (!m) {
+      if (line.startsWith("|") && !/^\|\s*input\s*\|/.test(line) && !/^\|\s*-/.test(line))
+        throw new Error(`a table row this test cannot read: ${line}`);
+      continue;
+    }
+    const [, input = "", command = "", exit = "", , stderr = ""] = m;
+    rows.push({ input, args: command.split(" "), exit: Number(exit), stderr });
+  }
+  return rows;
+}
+
+const profile = (prefill: string, client = '"maxBatchSize":16,"kvBlocks":100') =>
+  `{"name":"p","timeModel":{"prefill":${prefill},"decode":{"alpha":0.05}},"client":{${client}}}\n`;
+const HEADER = "arrival_s,prompt_tokens,output_tokens\n";
+
+/** The files the table's introduction describes. */
+const FILES: Record<string, string | Uint8Array> = {
+  "t.csv": `${HEADER}0,100,20\n0.1,50,10\n`,
+  "binary.csv": Uint8Array.from([0x50, 0x4b, 3, 4, 0, 0, ...Buffer.from("binary")]),
+  "latin1.csv": Buffer.concat([Buffer.from(`${HEADER}0,caf`), Buffer.from([0xe9]), Buffer.from(",20\n")]),
+  "nan.csv": `${HEADER}0,abc,20\n`,
+  "huge.csv": `${HEADER}0,20000000,20\n`,
+  "long.csv": HEADER + "0,100,1000000\n".repeat(40),
+  "inf.profile.json": profile('{"alpha":1e400,"beta":0.001}'),
+  "zero.profile.json": profile('{"alpha":0,"beta":0}'),
+  "batch.profile.json": profile('{"alpha":0.05,"beta":0.001}', '"maxBatchSize":1e9,"kvBlocks":100'),
+  "exists.html": "<html></html>\n",
+};
+
+let dir = "";
+let rows: Row[] = [];
+const results = new Map<string, Promise<CliRun>>();
+
+beforeAll(async () => {
+  rows = tableRows(await readFile(DOC, "utf8"));
+  dir = await mkdtemp(join(tmpdir(), "frugal-bad-input-"));
+  for (const [name, data] of Object.entries(FILES)) await writeFile(join(dir, name), data);
+  await mkdir(join(dir, "out-dir"));
+  // Three CLIs at a time: the rows are independent.
+  const queue = [...rows];
+  const worker = async () => {
+    for (let row = queue.shift(); row; row = queue.shift()) {
+      const run = runCli(row.args, { cwd: dir });
+      results.set(row.input, run);
+      await run;
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+}, 180_000);
+
+describe("docs/conventions.md: bad input and what it gets", () => {
+  it("has the serving rows, each naming only files the test makes", () => {
+    expect(rows.length).toBeGreaterThanOrEqual(20);
+    const known = new Set([
+      ...Object.keys(FILES),
+      "out-dir",
+      "missing.csv",
+      "same.out",
+      "t.csv/r.html",
+      "s.csv",
+    ]);
+    for (const r of rows)
+      for (const a of r.args) if (/\.(csv|json|html|out)$|\/|-dir$/.test(a)) expect(known, a).toContain(a);
+  });
+
+  it("every row: the exit code and the one stderr line of the table, nothing on stdout, nothing written", async () => {
+    for (const row of rows) {
+      const r = await results.get(row.input);
+      expect(r, row.input).toBeDefined();
+      if (!r) continue;
+      expect({ input: row.input, exit: r.code, stderr: r.stderr.trim() }).toEqual({
+        input: row.input,
+        exit: row.exit,
+        stderr: row.stderr,
+      });
+      expect(r.stdout, row.input).toBe("");
+    }
+    // No row got far enough to write a file.
+    const { readdirSync } = await import("node:fs");
+    expect(readdirSync(dir).sort()).toEqual([...Object.keys(FILES), "out-dir"].sort());
+  });
+});
