@@ -4,7 +4,7 @@
  * solve time. Prints a table and the goal checks of the issue as ratios.
  *   npx tsx bench/plan.ts [preset ...] [--time-limit S]
  */
-import { loadPreset, presetNames, runPlan } from "../src/plan/index.js";
+import { type Candidate, loadPreset, presetNames, runPlan } from "../src/plan/index.js";
 import { renderTable } from "../src/util/table.js";
 
 const args = process.argv.slice(2);
@@ -13,6 +13,7 @@ const timeLimit = tl >= 0 ? Number(args[tl + 1]) : undefined;
 const names = args.filter((a, i) => !a.startsWith("--") && (tl < 0 || i !== tl + 1));
 const rows: (string | number | null)[][] = [];
 const r3 = (x: number) => Number(x.toFixed(3));
+const byMakespan = (a: Candidate, b: Candidate) => a.sim.makespan - b.sim.makespan;
 const checks: string[] = [];
 for (const name of names.length ? names : presetNames()) {
   const p = loadPreset(name);
@@ -20,21 +21,19 @@ for (const name of names.length ? names : presetNames()) {
   const t0 = Date.now();
   const run = await runPlan(p.graph, p.cluster, opts);
   const wall = (Date.now() - t0) / 1000;
-  const fits = (c: (typeof run.candidates)[number]) =>
-    c.sim.devices.every((d, i) => d.peakMemoryBytes <= run.memoryLimitBytes[i]! + 1e-9);
+  const fits = (c: Candidate) =>
+    c.sim.devices.every((d, i) => d.peakMemoryBytes <= (run.memoryLimitBytes[i] ?? Infinity) + 1e-9);
   const bl = run.candidates.filter((c) => c.kind === "baseline");
-  const gr = run.candidates
-    .filter((c) => c.kind === "greedy" && fits(c))
-    .sort((a, b) => a.sim.makespan - b.sim.makespan);
+  const [bestGreedy] = run.candidates.filter((c) => c.kind === "greedy" && fits(c)).sort(byMakespan);
   const mip = run.candidates.find((c) => c.kind === "mip");
-  const bestBaseline = [...bl].sort((a, b) => a.sim.makespan - b.sim.makespan)[0];
-  const bestFitBaseline = bl.filter(fits).sort((a, b) => a.sim.makespan - b.sim.makespan)[0];
+  const [bestBaseline] = [...bl].sort(byMakespan);
+  const [bestFitBaseline] = bl.filter(fits).sort(byMakespan);
   const dp = bl.find((c) => c.name === "dualpipe" || c.name === "dualpipev");
   rows.push([
     name,
     dp ? `${dp.name} ${r3(dp.sim.makespan)}/${r3(dp.sim.bubbleMax)}/${r3(dp.sim.peakMemoryBytes)}` : "-",
     bestBaseline ? `${bestBaseline.name} ${r3(bestBaseline.sim.makespan)}` : "-",
-    gr[0] ? `${gr[0].name} ${r3(gr[0].sim.makespan)}` : "-",
+    bestGreedy ? `${bestGreedy.name} ${r3(bestGreedy.sim.makespan)}` : "-",
     mip?.sim.makespan ?? null,
     mip?.sim.bubbleMax ?? null,
     mip?.sim.peakMemoryBytes ?? null,

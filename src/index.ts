@@ -20,6 +20,7 @@ export {
 export * as formulate from "./formulate/index.js";
 /** LLM clients: an OpenAI-compatible HTTP client (retries, timeouts, concurrency limit, cache), a local GGUF model. */
 export * as llm from "./llm/index.js";
+export * as merge from "./merge/index.js";
 export * from "./mip/index.js";
 export * as mole from "./mole/index.js";
 export * as plan from "./plan/index.js";

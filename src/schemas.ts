@@ -3,7 +3,9 @@
  * the same files at run time. `npm run schemas` writes them; a test fails when a file drifts.
  * A capability with an input file format adds its entry here.
  */
+
 import { structuredModelJsonSchema } from "./formulate/schema.js";
+import { mergeConfigJsonSchema } from "./merge/config/json-schema.js";
 import { moleConfigJsonSchema } from "./mole/format.js";
 import { clusterJsonSchema, graphJsonSchema } from "./plan/schemas.js";
 
@@ -11,6 +13,7 @@ import { clusterJsonSchema, graphJsonSchema } from "./plan/schemas.js";
 export const JSON_SCHEMAS: Readonly<Record<string, () => Record<string, unknown>>> = {
   "plan-graph.schema.json": graphJsonSchema,
   "plan-cluster.schema.json": clusterJsonSchema,
+  "merge-config.schema.json": mergeConfigJsonSchema,
   "formulate-model.schema.json": structuredModelJsonSchema,
   "mole-config.schema.json": moleConfigJsonSchema,
 };

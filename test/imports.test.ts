@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { importCycles } from "../scripts/import-cycles.js";
 
 /** Folders refactored on other branches right now; the assertion covers them once those are merged. */
-const ELSEWHERE = ["src/plan/"];
+const ELSEWHERE: string[] = [];
 
 describe("module structure", () => {
   it("src/ has no import cycles, type-only ones included (list them: npx tsx scripts/import-cycles.ts)", () => {

@@ -3,6 +3,7 @@ import type { CliCommand } from "./command.js";
 import * as demo from "./demo.js";
 import * as formulate from "./formulate.js";
 import * as inspect from "./inspect.js";
+import * as merge from "./merge.js";
 import * as mole from "./mole.js";
 import * as plan from "./plan.js";
 import * as serving from "./serving.js";
@@ -13,6 +14,7 @@ export const commands: CliCommand[] = [
   demo.command,
   formulate.command,
   inspect.command,
+  merge.command,
   mole.command,
   plan.command,
   serving.command,

@@ -66,6 +66,10 @@ export function oneLineUsage(message: string, path: string): string {
     [/^unknown option '([^']+)'(.*)$/, (m) => ({ where: m[1] ?? "", what: `unknown option${m[2] ?? ""}` })],
     [/^option '(\S+)[^']*' argument missing$/, (m) => ({ where: m[1] ?? "", what: "needs a value" })],
     [/^required option '(\S+)[^']*' not specified$/, (m) => ({ where: m[1] ?? "", what: "is required" })],
+    [
+      /^option '(\S+)[^']*' cannot be used with option '(\S+)[^']*'$/,
+      (m) => ({ where: m[1] ?? "", what: `cannot be used with ${m[2] ?? "another option"}` }),
+    ],
     [/^missing required argument '([^']+)'$/, (m) => ({ where: `<${m[1]}>`, what: "is missing" })],
     [/^unknown command '([^']+)'(.*)$/, (m) => ({ where: m[1] ?? "", what: `unknown command${m[2] ?? ""}` })],
     [

@@ -5,26 +5,26 @@
 import type { Command } from "commander";
 import { UsageError } from "../errors/index.js";
 import {
-  type Cluster,
+  compareReport,
   comparisonRows,
-  type Graph,
-  loadPreset,
-  type PlanOptions,
-  PlanOptionsSchema,
+  inputsRecord,
+  mipRecord,
+  PLACEMENTS,
+  type PlanInputs,
+  type PlanOverrides,
   type PlanRun,
-  parseCluster,
-  parseGraph,
-  presetInfo,
+  type PlanSource,
+  planDocument,
+  planTable,
+  presetList,
   presetNames,
+  resolvePlanInputs,
   runPlan,
-  scheduleHtml,
-  toChromeTrace,
-  toTorchCsv,
+  writePlanOutputs,
 } from "../plan/index.js";
-import { checkOutputPath, readStructured, writeAtomic } from "../util/files.js";
+import { checkOutputPaths } from "../util/files.js";
 import { renderTable } from "../util/table.js";
-import { frugalVersion } from "../util/version.js";
-import { positiveInt, positiveNumber } from "./args.js";
+import { choiceOption, positiveInt, positiveNumber, seedArg } from "./args.js";
 import type { CliCommand } from "./command.js";
 import {
   action,
@@ -37,16 +37,20 @@ import {
   withExamples,
 } from "./common.js";
 
-interface PlanFlags extends GlobalFlags {
+interface InputFlags extends GlobalFlags {
   preset?: string;
   graph?: string;
   cluster?: string;
   timeLimit?: number;
+  nodeLimit?: number;
   memoryLimit?: number;
   stages?: number;
   seed?: number;
   mip?: boolean;
-  placement?: "auto" | "fixed" | "free";
+  placement?: (typeof PLACEMENTS)[number];
+}
+
+interface SolveFlags extends InputFlags {
   out?: string;
   exportTorchCsv?: string;
   trace?: string;
@@ -55,180 +59,88 @@ interface PlanFlags extends GlobalFlags {
   force?: boolean;
 }
 
-interface Inputs {
-  graph: Graph;
-  cluster: Cluster;
-  options: PlanOptions;
-  source: { preset: string | null; graph: string | null; cluster: string | null };
-}
-
-export async function loadInputs(flags: PlanFlags): Promise<Inputs> {
-  let base: Omit<Inputs, "options"> & { options: PlanOptions };
-  if (flags.preset) {
-    if (flags.graph || flags.cluster)
-      throw new UsageError({
-        where: "--preset",
-        what: "cannot be combined with --graph/--cluster",
-        hint: "give a preset or a graph and a cluster",
-      });
-    const p = loadPreset(flags.preset);
-    base = {
-      graph: p.graph,
-      cluster: p.cluster,
-      options: p.options,
-      source: { preset: flags.preset, graph: null, cluster: null },
-    };
-  } else {
-    if (!flags.graph || !flags.cluster)
-      throw new UsageError({
-        where: flags.graph ? "--cluster" : "--graph",
-        what: "is required without --preset",
-        hint: "give --preset NAME, or both --graph FILE and --cluster FILE",
-      });
-    const graph = parseGraph(await readStructured(flags.graph), flags.graph);
-    const cluster = parseCluster(await readStructured(flags.cluster), flags.cluster);
-    base = {
-      graph,
-      cluster,
-      options: PlanOptionsSchema.parse({}),
-      source: { preset: null, graph: flags.graph, cluster: flags.cluster },
-    };
-  }
-  const o = { ...base.options };
-  if (flags.timeLimit !== undefined) o.timeLimitSeconds = flags.timeLimit;
-  if (flags.memoryLimit !== undefined) {
-    o.memoryLimitBytes = flags.memoryLimit;
-    delete o.memoryLimitFrom;
-  }
-  if (flags.stages !== undefined) o.stages = flags.stages;
-  if (flags.seed !== undefined) o.seed = flags.seed;
-  if (flags.mip === false) o.mip = false;
-  if (flags.placement !== undefined) o.placement = flags.placement;
-  if (o.stages !== undefined && o.stages > base.graph.operators.length)
-    throw new UsageError({
-      where: "--stages",
-      what: `${o.stages} stages for ${base.graph.operators.length} operators`,
-      hint: "use at most one stage per operator",
-    });
-  return { ...base, options: o };
-}
-
 function addInputFlags(cmd: Command): Command {
   return cmd
-    .option("--preset <name>", "a built-in preset (see `frugal plan presets`)")
+    .addOption(
+      choiceOption(
+        "--preset <name>",
+        "a built-in preset (see `frugal plan presets`)",
+        presetNames(),
+      ).conflicts(["graph", "cluster"]),
+    )
     .option("--graph <file>", "model graph (JSON/YAML; schema: schemas/plan-graph.schema.json)")
     .option("--cluster <file>", "cluster (JSON/YAML; schema: schemas/plan-cluster.schema.json)")
     .option("--time-limit <seconds>", "seconds for the MIP planner", positiveNumber)
+    .option(
+      "--node-limit <n>",
+      "branch-and-bound nodes per MIP round (a deterministic work limit)",
+      positiveInt,
+    )
     .option("--memory-limit <bytes>", "per-device activation limit (default: the preset's)", positiveNumber)
     .option("--stages <n>", "pipeline stages for the chain baselines", positiveInt)
-    .option("--seed <n>", "random seed", (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0)
-        throw new UsageError({
-          where: "--seed",
-          what: `must be an integer ≥ 0, got "${v}"`,
-          hint: "e.g. --seed 1",
-        });
-      return n;
-    })
+    .option("--seed <n>", "random seed", seedArg)
     .option("--no-mip", "baselines and greedy rules only")
-    .option(
-      "--placement <mode>",
-      "unit → device in the MIP: auto | fixed (the warm start's) | free (assignment variables, small instances)",
-      (v: string) => {
-        if (v !== "auto" && v !== "fixed" && v !== "free")
-          throw new UsageError({
-            where: "--placement",
-            what: `must be auto, fixed or free, got "${v}"`,
-            hint: "e.g. --placement free",
-          });
-        return v;
-      },
+    .addOption(
+      choiceOption(
+        "--placement <mode>",
+        "unit → device in the MIP (fixed: the warm start's; free: assignment variables, small instances)",
+        PLACEMENTS,
+      ),
     );
 }
 
-function inputsJson(inp: Inputs) {
-  return {
-    preset: inp.source.preset,
-    graphFile: inp.source.graph,
-    clusterFile: inp.source.cluster,
-    graph: {
-      name: inp.graph.name,
-      operators: inp.graph.operators.length,
-      edges: inp.graph.edges.length,
-      microBatches: inp.graph.microBatches,
-      overlapFactor: inp.graph.overlap?.factor ?? null,
-    },
-    devices: inp.cluster.devices.length,
-    options: inp.options,
+/** The flags as the library's source and overrides; a graph and a cluster are needed without a preset. */
+function inputsOf(flags: InputFlags): Promise<PlanInputs> {
+  let source: PlanSource;
+  if (flags.preset) source = { preset: flags.preset };
+  else if (flags.graph && flags.cluster) source = { graphFile: flags.graph, clusterFile: flags.cluster };
+  else
+    throw new UsageError({
+      where: flags.graph ? "--cluster" : "--graph",
+      what: "is required without --preset",
+      hint: "give --preset NAME, or both --graph FILE and --cluster FILE",
+    });
+  const overrides: PlanOverrides = {
+    timeLimitSeconds: flags.timeLimit,
+    nodeLimit: flags.nodeLimit,
+    memoryLimitBytes: flags.memoryLimit,
+    stages: flags.stages,
+    seed: flags.seed,
+    placement: flags.placement,
+    ...(flags.mip === false ? { mip: false } : {}),
   };
+  return resolvePlanInputs(source, overrides);
 }
 
-function mipJson(run: PlanRun) {
-  const m = run.mip;
-  if (!m) return null;
-  return {
-    status: m.status,
-    objective: m.makespan,
-    bound: m.lowerBound,
-    gap: m.gap,
-    seconds: m.seconds,
-    warmStart: m.warmStart,
-    warmStartMakespanSeconds: m.warmStartMakespan,
-    improvedOnWarmStart: m.improvedOnWarmStart,
-    placement: m.placement,
-    model: m.model,
-    rounds: m.rounds.length,
-    roundsAccepted: m.rounds.filter((r) => r.accepted).length,
-    minimumMemoryBytes: m.minimumMemoryBytes ?? null,
-    notes: m.notes,
-  };
+async function runWithProgress(inp: PlanInputs, flags: InputFlags): Promise<PlanRun> {
+  const { signal, dispose } = interruptSignal();
+  const sink = progressFor(flags);
+  try {
+    const { graph, cluster, options } = inp;
+    log(
+      flags,
+      `plan: ${graph.name} (${graph.operators.length} operators, ${graph.microBatches} micro-batches) on ${cluster.devices.length} devices; MIP time limit ${options.mip ? `${options.timeLimitSeconds} s` : "off"}`,
+    );
+    return await runPlan(graph, cluster, options, { signal, onProgress: sink.update });
+  } finally {
+    sink.stop();
+    dispose();
+  }
 }
 
-function humanCompare(run: PlanRun): string {
-  const rows = comparisonRows(run)
-    .sort(
-      (a, b) =>
-        (a.kind === "baseline" ? 0 : a.kind === "greedy" ? 1 : 2) -
-          (b.kind === "baseline" ? 0 : b.kind === "greedy" ? 1 : 2) || a.makespanSeconds - b.makespanSeconds,
-    )
-    .map((r) => [
-      r.name,
-      r.devices,
-      r.makespanSeconds,
-      r.bubbleMaxSeconds,
-      r.bubbleMeanSeconds,
-      r.bubbleRatio,
-      r.peakMemoryMaxBytes,
-      r.fitsMemoryLimit ? "yes" : "no",
-      r.formula ?? "",
-      r.status ?? "",
-      r.gap,
-      r.solveSeconds,
-    ]);
-  const table = renderTable(
-    [
-      "schedule",
-      "devices",
-      "makespan",
-      "bubble max",
-      "bubble mean",
-      "ratio",
-      "peak mem",
-      "fits",
-      "formula",
-      "status",
-      "gap",
-      "seconds",
-    ],
-    rows,
-    { digits: 2 },
-  );
+function human(run: PlanRun): string {
+  const t = planTable(comparisonRows(run));
+  const lines = [
+    renderTable(t.header, t.rows, { digits: 2 }),
+    "",
+    `memory limit per device: ${Math.min(...run.memoryLimitBytes)}`,
+  ];
   const m = run.mip;
-  const lines = [table, "", `memory limit per device: ${Math.min(...run.memoryLimitBytes)}`];
   if (m) {
+    const gap = m.gap === null ? "-" : (100 * m.gap).toFixed(2);
+    const size = `${m.model.variables} vars / ${m.model.integers} integer / ${m.model.constraints} rows`;
     lines.push(
-      `MIP: ${m.status}, makespan ${m.makespan ?? "-"}, lower bound ${m.lowerBound ?? "-"}, gap ${m.gap === null ? "-" : (100 * m.gap).toFixed(2)}%, warm start ${m.warmStart ?? "-"} (${m.warmStartMakespan ?? "-"}), largest model ${m.model.variables} vars / ${m.model.integers} integer / ${m.model.constraints} rows`,
+      `MIP: ${m.status}, makespan ${m.makespan ?? "-"}, lower bound ${m.lowerBound ?? "-"}, gap ${gap}%, warm start ${m.warmStart ?? "-"} (${m.warmStartMakespan ?? "-"}), largest model ${size}`,
     );
     for (const n of m.notes) lines.push(`  ${n}`);
   }
@@ -236,54 +148,75 @@ function humanCompare(run: PlanRun): string {
   return lines.join("\n");
 }
 
-async function runWithProgress(inp: Inputs, flags: PlanFlags): Promise<PlanRun> {
-  const { signal, dispose } = interruptSignal();
-  const sink = progressFor(flags);
-  try {
-    log(
-      flags,
-      `plan: ${inp.graph.name} (${inp.graph.operators.length} operators, ${inp.graph.microBatches} micro-batches) on ${inp.cluster.devices.length} devices; MIP time limit ${inp.options.mip ? `${inp.options.timeLimitSeconds} s` : "off"}`,
-    );
-    return await runPlan(inp.graph, inp.cluster, inp.options, { signal, onProgress: sink.update });
-  } finally {
-    sink.stop();
-    dispose();
-  }
+async function compareAction(flags: InputFlags): Promise<void> {
+  const inp = await inputsOf(flags);
+  const run = await runWithProgress(inp, flags);
+  emit(flags, compareReport(inp, run), () => human(run));
 }
 
-function scheduleJson(run: PlanRun) {
-  const b = run.best!;
-  return {
-    name: b.name,
-    units: b.graph.units.map((u) => ({
-      id: u.id,
-      operators: u.operators,
-      forward: u.forward,
-      backward: u.backward,
-      weight: u.weight,
-      activationBytes: u.activationBytes,
-    })),
-    devices: b.sim.devices.map((d) =>
-      d.timeline.map((a) => ({
-        pass: a.pass,
-        unit: b.graph.units[a.unit]!.id,
-        microBatch: a.mb,
-        ...(a.pass === "FB" ? { backwardUnit: b.graph.units[a.unit2!]!.id, backwardMicroBatch: a.mb2 } : {}),
-        startSeconds: a.start,
-        endSeconds: a.end,
-      })),
-    ),
-    summary: {
-      makespanSeconds: b.sim.makespan,
-      bubbleMaxSeconds: b.sim.bubbleMax,
-      bubbleMeanSeconds: b.sim.bubbleMean,
-      bubbleRatio: b.sim.bubbleRatio,
-      peakMemoryBytes: b.sim.devices.map((d) => d.peakMemoryBytes),
-    },
+async function solveAction(flags: SolveFlags): Promise<void> {
+  const inp = await inputsOf(flags);
+  const outs = (
+    [
+      ["--out", flags.out],
+      ["--export-torch-csv", flags.exportTorchCsv],
+      ["--trace", flags.trace],
+      ["--html", flags.html],
+    ] as const
+  ).flatMap(([flag, path]) => (path ? [{ flag, path }] : []));
+  if (outs.length === 0)
+    throw new UsageError({
+      where: "--out",
+      what: "no output given",
+      hint: "give --out FILE (and/or --html, --trace, --export-torch-csv)",
+    });
+  const write = {
+    force: !!flags.force,
+    inputs: [flags.graph, flags.cluster].filter((x): x is string => !!x),
   };
+  checkOutputPaths(outs, write);
+  const paths = outs.map((o) => o.path);
+  if (flags.dryRun) {
+    const { graph, cluster, options } = inp;
+    const text = [
+      `would plan ${graph.name}: ${graph.operators.length} operators, ${graph.microBatches} micro-batches, ${cluster.devices.length} devices`,
+      `options: ${JSON.stringify(options)}`,
+      `would write: ${paths.join(", ")}`,
+    ];
+    emit(flags, { dryRun: true, inputs: inputsRecord(inp), outputs: paths }, () => text.join("\n"));
+    return;
+  }
+  const run = await runWithProgress(inp, flags);
+  const doc = planDocument(inp, run);
+  if (!doc) {
+    const why = run.mip?.notes.join("; ") ?? "no schedule fits";
+    emit(
+      flags,
+      { inputs: inputsRecord(inp), status: "infeasible", mip: mipRecord(run), written: [] },
+      () => `infeasible: ${why}`,
+    );
+    return;
+  }
+  const written = await writePlanOutputs(
+    inp,
+    run,
+    { plan: flags.out, torchCsv: flags.exportTorchCsv, trace: flags.trace, html: flags.html },
+    write,
+  );
+  emit(flags, { ...doc, written }, () => `${human(run)}\n\nwrote ${written.join(", ")}`);
 }
 
-const compareCmd = (parent: Command) => {
+async function presetsAction(flags: GlobalFlags): Promise<void> {
+  const list = presetList();
+  emit(flags, { presets: list }, () =>
+    renderTable(
+      ["preset", "description"],
+      list.map((p) => [p.name, p.description]),
+    ),
+  );
+}
+
+function compareCmd(parent: Command): void {
   const cmd = parent
     .command("compare")
     .description("Every baseline schedule, every greedy rule and the MIP plan on the same inputs.");
@@ -294,27 +227,10 @@ const compareCmd = (parent: Command) => {
     "frugal plan compare --preset dualpipe-8x20-overlap --time-limit 120 --json",
     "frugal plan compare --graph examples/plan/chain-8.json --cluster examples/plan/cluster-8.json",
   ]);
-  cmd.action(
-    action(async (flags: PlanFlags) => {
-      const inp = await loadInputs(flags);
-      const run = await runWithProgress(inp, flags);
-      emit(
-        flags,
-        {
-          inputs: inputsJson(inp),
-          memoryLimitBytes: run.memoryLimitBytes,
-          schedules: comparisonRows(run),
-          mip: mipJson(run),
-          notes: run.notes,
-          versions: { frugal: frugalVersion() },
-        },
-        () => humanCompare(run),
-      );
-    }),
-  );
-};
+  cmd.action(action(compareAction));
+}
 
-const solveCmd = (parent: Command) => {
+function solveCmd(parent: Command): void {
   const cmd = parent
     .command("solve")
     .description(
@@ -334,94 +250,15 @@ const solveCmd = (parent: Command) => {
     "frugal plan solve --graph g.yaml --cluster c.yaml --out plan.json --dry-run",
     "frugal plan solve --graph g.yaml --cluster c.yaml --placement free --out plan.json",
   ]);
-  cmd.action(
-    action(async (flags: PlanFlags) => {
-      const inp = await loadInputs(flags);
-      const outs = [flags.out, flags.exportTorchCsv, flags.trace, flags.html].filter((x): x is string => !!x);
-      if (outs.length === 0)
-        throw new UsageError({
-          where: "--out",
-          what: "no output given",
-          hint: "give --out FILE (and/or --html, --trace, --export-torch-csv)",
-        });
-      const inputs = [flags.graph, flags.cluster].filter((x): x is string => !!x);
-      for (const o of outs) checkOutputPath(o, { force: !!flags.force, inputs });
-      if (flags.dryRun) {
-        emit(flags, { dryRun: true, inputs: inputsJson(inp), outputs: outs }, () =>
-          [
-            `would plan ${inp.graph.name}: ${inp.graph.operators.length} operators, ${inp.graph.microBatches} micro-batches, ${inp.cluster.devices.length} devices`,
-            `options: ${JSON.stringify(inp.options)}`,
-            `would write: ${outs.join(", ")}`,
-          ].join("\n"),
-        );
-        return;
-      }
-      const run = await runWithProgress(inp, flags);
-      if (!run.best) {
-        emit(
-          flags,
-          { inputs: inputsJson(inp), status: "infeasible", mip: mipJson(run), written: [] },
-          () => `infeasible: ${run.mip?.notes.join("; ") ?? "no schedule fits"}`,
-        );
-        return;
-      }
-      const b = run.best;
-      const w = { force: !!flags.force, inputs };
-      const plan = {
-        frugalVersion: frugalVersion(),
-        inputs: inputsJson(inp),
-        memoryLimitBytes: run.memoryLimitBytes,
-        schedule: scheduleJson(run),
-        mip: mipJson(run),
-        comparison: comparisonRows(run),
-      };
-      const written: string[] = [];
-      if (flags.exportTorchCsv) {
-        await writeAtomic(flags.exportTorchCsv, toTorchCsv(b.schedule), w);
-        written.push(flags.exportTorchCsv);
-      }
-      if (flags.out) {
-        await writeAtomic(flags.out, `${JSON.stringify(plan, null, 2)}\n`, w);
-        written.push(flags.out);
-      }
-      if (flags.trace) {
-        await writeAtomic(flags.trace, toChromeTrace(b.graph, b.sim, b.name), w);
-        written.push(flags.trace);
-      }
-      if (flags.html) {
-        const sub = `${inp.source.preset ?? inp.graph.name} · ${inp.cluster.devices.length} devices · frugal ${frugalVersion()}`;
-        await writeAtomic(
-          flags.html,
-          scheduleHtml(b.graph, b.sim, b.name, sub, Math.min(...run.memoryLimitBytes), run.mip?.notes ?? []),
-          w,
-        );
-        written.push(flags.html);
-      }
-      emit(flags, { ...plan, written }, () => `${humanCompare(run)}\n\nwrote ${written.join(", ")}`);
-    }),
-  );
-};
+  cmd.action(action(solveAction));
+}
 
-const presetsCmd = (parent: Command) => {
+function presetsCmd(parent: Command): void {
   const cmd = parent.command("presets").description("List the built-in presets.");
   withCommonFlags(cmd);
   withExamples(cmd, ["frugal plan presets", "frugal plan presets --json"]);
-  cmd.action(
-    action(async (flags: PlanFlags) => {
-      const list = presetNames().map((name) => ({
-        name,
-        description: presetInfo(name).description,
-        options: presetInfo(name).options,
-      }));
-      emit(flags, { presets: list }, () =>
-        renderTable(
-          ["preset", "description"],
-          list.map((p) => [p.name, p.description]),
-        ),
-      );
-    }),
-  );
-};
+  cmd.action(action(presetsAction));
+}
 
 export const command: CliCommand = {
   name: "plan",

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { MODEL_FORMATS, type ModelFormat, type SolveFileReport, solveFile } from "../mip/index.js";
 import { renderTable } from "../util/table.js";
-import { choiceOption, numberArg, positiveNumber } from "./args.js";
+import { choiceOption, numberArg, positiveInt, positiveNumber } from "./args.js";
 import type { CliCommand } from "./command.js";
 import {
   action,
@@ -16,6 +16,7 @@ import {
 
 interface SolveFlags extends GlobalFlags {
   timeLimit?: number;
+  nodeLimit?: number;
   gap?: number;
   format?: ModelFormat;
   log?: boolean;
@@ -49,6 +50,7 @@ async function solveAction(file: string, flags: SolveFlags): Promise<void> {
     const r = await solveFile(file, {
       format: flags.format,
       timeLimit: flags.timeLimit,
+      nodeLimit: flags.nodeLimit,
       gap: flags.gap,
       start: flags.start,
       log: flags.log,
@@ -79,6 +81,11 @@ export const command: CliCommand = {
       .description("Solve a linear or mixed-integer program from a CPLEX LP or MPS file with HiGHS.")
       .argument("<model>", "an .lp or .mps file")
       .option("--time-limit <seconds>", "stop after this many seconds (status time_limit)", positiveNumber)
+      .option(
+        "--node-limit <n>",
+        "stop after this many branch-and-bound nodes (status node_limit; same result on any machine)",
+        positiveInt,
+      )
       .option("--gap <fraction>", "stop at this relative MIP gap, e.g. 0.01", numberArg({ min: 0, max: 1 }))
       .addOption(
         choiceOption("--format <format>", "the file's format (default: from its extension)", MODEL_FORMATS),
@@ -90,6 +97,7 @@ export const command: CliCommand = {
     withExamples(cmd, [
       "frugal solve examples/mip/workshop.lp",
       "frugal solve model.mps --time-limit 30 --gap 0.01",
+      "frugal solve model.lp --node-limit 1000   # a deterministic work limit",
       "frugal solve model.lp --json | jq .objective",
       'frugal solve model.lp --start start.json   # warm start from {"x": 1, "y": 0}',
     ]);

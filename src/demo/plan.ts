@@ -1,7 +1,7 @@
 /** Demo section: DualPipe's reference setting (8 stages × 20 micro-batches), baselines vs the planner. */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadPreset, runPlan, scheduleHtml } from "../plan/index.js";
+import { comparisonRows, loadPreset, planTable, runPlan, scheduleHtml } from "../plan/index.js";
 import { escapeHtml, htmlTable } from "../report/html.js";
 import type { DemoSection } from "./section.js";
 
@@ -13,66 +13,52 @@ export const planSection: DemoSection = {
   title: "Parallelism planning: DualPipe's 8 × 20 setting, baselines vs the planner",
   async run(ctx) {
     const p = loadPreset(PRESET);
-    const run = await runPlan(
-      p.graph,
-      p.cluster,
-      { ...p.options, timeLimitSeconds: Math.min(p.options.timeLimitSeconds, ctx.timeLimit) },
-      { signal: ctx.signal },
-    );
-    const shown = run.candidates.filter((c) => c.kind !== "greedy" || c === run.best);
+    const options = { ...p.options, timeLimitSeconds: Math.min(p.options.timeLimitSeconds, ctx.timeLimit) };
+    const run = await runPlan(p.graph, p.cluster, options, { signal: ctx.signal });
+    const rows = comparisonRows(run);
+    const table = planTable(rows, { greedy: "best" });
+    const shown = new Set(table.rows.map((r) => r[0]));
     const limit = Math.max(...run.memoryLimitBytes);
-    const rows = shown.map((c) => [
-      c.name,
-      c.sim.makespan,
-      c.sim.bubbleMax,
-      c.sim.peakMemoryBytes,
-      c.sim.peakMemoryBytes <= limit + 1e-9 ? "yes" : "no",
-      c.formula ?? "",
-    ]);
+    const { best, mip } = run;
     const files: string[] = [];
-    if (run.best) {
-      await writeFile(
-        join(ctx.dir, "plan.html"),
-        scheduleHtml(
-          run.best.graph,
-          run.best.sim,
-          run.best.name,
-          `${PRESET}: ${p.description}`,
-          limit,
-          run.mip?.notes ?? [],
-        ),
+    if (best) {
+      const page = scheduleHtml(
+        best.graph,
+        best.sim,
+        best.name,
+        `${PRESET}: ${p.description}`,
+        limit,
+        mip?.notes ?? [],
+        table,
       );
+      await writeFile(join(ctx.dir, "plan.html"), page);
       files.push("plan.html");
     }
     const dual = run.candidates.find((c) => c.name === "dualpipe");
-    const best = run.best;
     const html = `<section><h2>${escapeHtml(this.title)}</h2>
 <p>${escapeHtml(p.description)}. Memory limit per device: ${limit} activations. The chosen plan's Gantt chart: <a href="plan.html">plan.html</a>.</p>
-${htmlTable(["schedule", "makespan", "bubble (max per device)", "peak memory", "fits", "closed-form bubble"], rows, 2)}
-<p class="note">Lower bound ${run.mip?.lowerBound ?? "–"}; the planner's status: ${escapeHtml(run.mip?.status ?? "not run")}.</p></section>`;
+${htmlTable(table.header, table.rows, 2)}
+<p class="note">Lower bound ${mip?.lowerBound ?? "–"}; the planner's status: ${escapeHtml(mip?.status ?? "not run")}.</p></section>`;
     return {
       summary: [
         `DualPipe makespan ${dual?.sim.makespan ?? "-"} (bubble ${dual?.sim.bubbleMax ?? "-"}), plan ${best?.sim.makespan ?? "-"} (bubble ${best?.sim.bubbleMax ?? "-"}) at peak memory ${best?.sim.peakMemoryBytes ?? "-"} ≤ ${limit}`,
-        `lower bound ${run.mip?.lowerBound ?? "-"}, status ${run.mip?.status ?? "-"}`,
+        `lower bound ${mip?.lowerBound ?? "-"}, status ${mip?.status ?? "-"}`,
       ],
       html,
       json: {
         preset: PRESET,
         memoryLimit: limit,
-        schedules: shown.map((c) => ({
-          name: c.name,
-          makespan: c.sim.makespan,
-          bubbleMax: c.sim.bubbleMax,
-          peakMemory: c.sim.peakMemoryBytes,
-        })),
+        schedules: rows
+          .filter((r) => shown.has(r.name))
+          .map((r) => ({
+            name: r.name,
+            makespan: r.makespanSeconds,
+            bubbleMax: r.bubbleMaxSeconds,
+            peakMemory: r.peakMemoryMaxBytes,
+          })),
         plan: best ? { name: best.name, makespan: best.sim.makespan, bubbleMax: best.sim.bubbleMax } : null,
-        mip: run.mip
-          ? {
-              status: run.mip.status,
-              lowerBound: run.mip.lowerBound,
-              gap: run.mip.gap,
-              seconds: run.mip.seconds,
-            }
+        mip: mip
+          ? { status: mip.status, lowerBound: mip.lowerBound, gap: mip.gap, seconds: mip.seconds }
           : null,
       },
       files,

@@ -7,6 +7,7 @@ import { writeFolderAtomic } from "../util/files.js";
 import type { OnProgress } from "../util/progress.js";
 import { frugalVersion } from "../util/version.js";
 import { formulateSection } from "./formulate.js";
+import { mergeSection } from "./merge.js";
 import { mipSection } from "./mip.js";
 import { moleSection } from "./mole.js";
 import { planSection } from "./plan.js";
@@ -22,6 +23,7 @@ export const demoSections: DemoSection[] = [
   tensorSection,
   moleSection,
   formulateSection,
+  mergeSection,
 ];
 
 /** Options of `runDemo`. */

@@ -12,8 +12,10 @@ export interface Var {
   readonly modelId: number;
 }
 
+/** Anything that can stand in a linear expression: a variable, an expression or a constant. */
 export type Term = Var | LinExpr | number;
 
+/** A linear expression Σ coef·var + constant, changed in place by `add`, `sub` and `scale`. */
 export class LinExpr {
   readonly terms = new Map<number, number>();
   constant = 0;

@@ -25,12 +25,16 @@ function solver(): Promise<Highs> {
   return p;
 }
 
+/** The version of the HiGHS build in use, e.g. "1.15.1". */
 export async function highsVersion(): Promise<string> {
   return (await solver()).version.string;
 }
 
+/** What the adapter takes: limits, gap, seed, a MIP start, cancellation and progress. */
 export interface AdapterOptions {
   timeLimit?: number;
+  /** Branch-and-bound nodes (`mip_max_nodes`): a deterministic work limit. */
+  nodeLimit?: number;
   gap?: number;
   seed?: number;
   log?: boolean;
@@ -60,195 +64,237 @@ export class HeapExhausted extends Error {}
 /** Thrown when HiGHS cannot read LP/MPS input. */
 export class ModelReadError extends Error {}
 
+type HighsModel = ReturnType<Highs["createModel"]>;
+
+/** Solves one model with HiGHS in the calling thread: load, set options, MIP start, run, read the outcome. */
 export async function solveWithHighs(input: SolverInput, opts: AdapterOptions = {}): Promise<AdapterResult> {
   const highs = await solver();
   const t0 = performance.now();
   const notes: string[] = [];
-  let model: ReturnType<Highs["createModel"]> | undefined;
+  let model: HighsModel | undefined;
   try {
-    if (input.kind === "text") {
-      try {
-        model = highs.createModel({ format: input.format, data: input.data });
-      } catch (e) {
-        if (/Aborted\(|RuntimeError/.test(String(e))) solverPromise = undefined;
-        const msg = String((e as Error)?.message ?? e);
-        // HiGHS's readers abort without a message on a syntax error; say what we know.
-        throw new ModelReadError(
-          /Aborted\(/.test(msg)
-            ? `HiGHS's ${input.format.toUpperCase()} reader rejected it; it reports no line`
-            : msg,
-        );
-      }
-    } else model = highs.createModel(toModelData(highs, input));
-    model.options.set({ output_flag: true, log_to_console: !!opts.log });
-    if (opts.timeLimit !== undefined) model.options.set("time_limit", opts.timeLimit);
-    if (opts.gap !== undefined) model.options.set("mip_rel_gap", opts.gap);
-    if (opts.seed !== undefined) model.options.set("random_seed", opts.seed);
-
-    const dims = model.getDimensions();
-    const numCols = dims.numCols;
-    const names: string[] = input.kind === "arrays" ? input.colNames : [];
-    if (input.kind === "text") for (let j = 0; j < numCols; j++) names.push(model.getColName(j));
-    let isMip = false;
-    for (let j = 0; j < numCols && !isMip; j++)
-      isMip = model.getColIntegrality(j) !== highs.constants.variableType.continuous;
-
-    // MIP start.
-    let warmIdx = opts.warmIndices;
-    let warmVal = opts.warmValues;
-    if (opts.warmByName) {
-      const entries = Object.entries(opts.warmByName);
-      const idx: number[] = [];
-      const val: number[] = [];
-      for (const [name, v] of entries) {
-        const j = names.indexOf(name);
-        if (j < 0) notes.push(`warm start: no variable named "${name}", ignored`);
-        else {
-          idx.push(j);
-          val.push(v);
-        }
-      }
-      warmIdx = Int32Array.from(idx);
-      warmVal = Float64Array.from(val);
-    }
-    if (warmIdx && warmVal && warmIdx.length > 0) {
-      model.setSolution({ indices: warmIdx, values: warmVal });
-      notes.push(`warm start given for ${warmIdx.length} of ${numCols} variables`);
-    }
-
-    const cb = highs.constants.callbackType;
-    const every = opts.progressEveryMs ?? 250;
-    let lastReport = 0;
-    let incumbent: number | null = null;
-    const report = (data: {
-      running_time?: number;
-      mip_dual_bound?: number;
-      mip_gap?: number;
-      mip_node_count?: bigint;
-    }) => {
-      if (!opts.onProgress) return;
-      const now = performance.now();
-      if (now - lastReport < every) return;
-      lastReport = now;
-      const bound = finiteOrNull(data.mip_dual_bound);
-      opts.onProgress({
-        seconds: data.running_time ?? (now - t0) / 1000,
-        incumbent,
-        bound,
-        gap: relativeGap(incumbent, bound),
-        nodes: data.mip_node_count === undefined ? null : Number(data.mip_node_count),
-      });
-    };
-    const stop = opts.shouldStop;
-    model.run({
-      [cb.logging](e) {
-        const msg = (e as { message?: string }).message ?? "";
-        const m = /MIP start solution is (feasible|infeasible)(?:, objective value is (\S+))?/.exec(msg);
-        if (m)
-          notes.push(
-            m[1] === "feasible"
-              ? `warm start accepted (objective ${Number(m[2])})`
-              : "warm start rejected: infeasible",
-          );
-      },
-      [cb.mipImprovingSolution](e) {
-        incumbent = finiteOrNull(e.data.objective_function_value ?? e.data.mip_primal_bound);
-        report(e.data);
-      },
-      [cb.mipInterrupt](e) {
-        report(e.data);
-        if (stop?.()) e.interrupt();
-      },
-      [cb.simplexInterrupt](e) {
-        if (stop?.()) e.interrupt();
-      },
-      [cb.ipmInterrupt](e) {
-        if (stop?.()) e.interrupt();
-      },
-    });
-
-    const code = model.getModelStatus();
-    const ms = highs.constants.modelStatus;
-    const solverStatus = Object.entries(ms).find(([, v]) => v === code)?.[0] ?? String(code);
-    const hasPrimal = Number(model.info.get("primal_solution_status")) === 2;
-    const objective = hasPrimal ? model.getObjectiveValue() : null;
-    const values = hasPrimal ? model.getSolution().colValue : null;
-    let bound: number | null = null;
-    let nodes: number | null = null;
-    if (isMip) {
-      bound = finiteOrNull(Number(model.info.get("mip_dual_bound")));
-      nodes = Number(model.info.get("mip_node_count"));
-    } else if (code === ms.optimal) bound = objective;
-    let status: SolveStatus;
-    switch (code) {
-      case ms.optimal:
-        status = "optimal";
-        break;
-      case ms.infeasible:
-        status = "infeasible";
-        break;
-      case ms.unbounded:
-        status = "unbounded";
-        break;
-      case ms.unboundedOrInfeasible:
-        status = "infeasible";
-        notes.push(
-          "the solver proved the model infeasible or unbounded without telling which; check the bounds",
-        );
-        break;
-      case ms.timeLimit:
-      case ms.iterationLimit:
-      case ms.solutionLimit:
-        status = "time_limit";
-        break;
-      case ms.interrupted:
-        status = "interrupted";
-        break;
-      case ms.empty:
-        status = "optimal";
-        break;
-      default:
-        status = "error";
-        notes.push(`solver ended with status ${solverStatus}`);
-    }
-    if (status === "optimal" && bound === null) bound = objective;
+    model = loadModel(highs, input);
+    setOptions(model, opts);
+    const names = columnNames(model, input);
+    const isMip = hasIntegers(highs, model);
+    setMipStart(model, names, opts, notes);
+    run(highs, model, opts, notes, t0);
     return {
-      status,
-      solverStatus,
-      objective,
-      bound,
-      gap: status === "optimal" && objective !== null ? 0 : relativeGap(objective, bound),
-      values,
+      ...readOutcome(highs, model, isMip, notes),
       names,
-      seconds: (performance.now() - t0) / 1000,
-      nodes,
-      notes,
       isMip,
-      solver: `HiGHS ${highs.version.string}`,
+      seconds: (performance.now() - t0) / 1000,
     };
   } catch (e) {
-    // After a WebAssembly abort the runtime is unusable: drop it so the next solve loads afresh.
-    const aborted = /Aborted\(|RuntimeError/.test(String(e));
-    if (aborted) solverPromise = undefined;
-    // A failed allocation inside HiGHS surfaces as a bare abort; near the 2 GiB cap, call it that.
-    let heapBytes = 0;
-    try {
-      heapBytes = highs.memoryBytes;
-    } catch {
-      // the runtime may be too broken to answer
-    }
-    if (isHeapError(e) || (aborted && heapBytes >= HEAP_NEARLY_FULL))
-      throw new HeapExhausted(
-        `${String((e as Error)?.message ?? e)} (heap ${(heapBytes / 2 ** 20).toFixed(0)} MiB)`,
-      );
-    throw e;
+    throw asAdapterError(highs, e);
   } finally {
     try {
       model?.dispose();
     } catch {
-      // a model in an aborted runtime cannot be disposed; the runtime is dropped above
+      // a model in an aborted runtime cannot be disposed; the runtime is dropped in asAdapterError
     }
   }
+}
+
+function loadModel(highs: Highs, input: SolverInput): HighsModel {
+  if (input.kind === "arrays") return highs.createModel(toModelData(highs, input));
+  try {
+    return highs.createModel({ format: input.format, data: input.data });
+  } catch (e) {
+    if (/Aborted\(|RuntimeError/.test(String(e))) solverPromise = undefined;
+    const msg = String((e as Error)?.message ?? e);
+    // HiGHS's readers abort without a message on a syntax error; say what we know.
+    throw new ModelReadError(
+      /Aborted\(/.test(msg)
+        ? `HiGHS's ${input.format.toUpperCase()} reader rejected it; it reports no line`
+        : msg,
+    );
+  }
+}
+
+function setOptions(model: HighsModel, opts: AdapterOptions): void {
+  model.options.set({ output_flag: true, log_to_console: !!opts.log });
+  if (opts.timeLimit !== undefined) model.options.set("time_limit", opts.timeLimit);
+  if (opts.nodeLimit !== undefined) model.options.set("mip_max_nodes", opts.nodeLimit);
+  if (opts.gap !== undefined) model.options.set("mip_rel_gap", opts.gap);
+  if (opts.seed !== undefined) model.options.set("random_seed", opts.seed);
+}
+
+/** Column names: the payload's, or read back from the model for LP/MPS text. */
+function columnNames(model: HighsModel, input: SolverInput): string[] {
+  if (input.kind === "arrays") return input.colNames;
+  const { numCols } = model.getDimensions();
+  return Array.from({ length: numCols }, (_, j) => model.getColName(j));
+}
+
+function hasIntegers(highs: Highs, model: HighsModel): boolean {
+  const { numCols } = model.getDimensions();
+  for (let j = 0; j < numCols; j++)
+    if (model.getColIntegrality(j) !== highs.constants.variableType.continuous) return true;
+  return false;
+}
+
+/** Hands the MIP start (by index, or by name resolved against `names`) to HiGHS. */
+function setMipStart(
+  model: HighsModel,
+  names: readonly string[],
+  opts: AdapterOptions,
+  notes: string[],
+): void {
+  let indices = opts.warmIndices;
+  let values = opts.warmValues;
+  if (opts.warmByName) {
+    const idx: number[] = [];
+    const val: number[] = [];
+    for (const [name, v] of Object.entries(opts.warmByName)) {
+      const j = names.indexOf(name);
+      if (j < 0) notes.push(`warm start: no variable named "${name}", ignored`);
+      else {
+        idx.push(j);
+        val.push(v);
+      }
+    }
+    indices = Int32Array.from(idx);
+    values = Float64Array.from(val);
+  }
+  if (!indices || !values || indices.length === 0) return;
+  model.setSolution({ indices, values });
+  notes.push(`warm start given for ${indices.length} of ${names.length} variables`);
+}
+
+/** Runs the solver with callbacks: progress, interrupts, and whether HiGHS accepted the MIP start. */
+function run(highs: Highs, model: HighsModel, opts: AdapterOptions, notes: string[], t0: number): void {
+  const cb = highs.constants.callbackType;
+  const every = opts.progressEveryMs ?? 250;
+  let lastReport = 0;
+  let incumbent: number | null = null;
+  const report = (data: {
+    running_time?: number;
+    mip_dual_bound?: number;
+    mip_gap?: number;
+    mip_node_count?: bigint;
+  }) => {
+    if (!opts.onProgress) return;
+    const now = performance.now();
+    if (now - lastReport < every) return;
+    lastReport = now;
+    const bound = finiteOrNull(data.mip_dual_bound);
+    opts.onProgress({
+      seconds: data.running_time ?? (now - t0) / 1000,
+      incumbent,
+      bound,
+      gap: relativeGap(incumbent, bound),
+      nodes: data.mip_node_count === undefined ? null : Number(data.mip_node_count),
+    });
+  };
+  const stop = opts.shouldStop;
+  model.run({
+    [cb.logging](e) {
+      const msg = (e as { message?: string }).message ?? "";
+      const m = /MIP start solution is (feasible|infeasible)(?:, objective value is (\S+))?/.exec(msg);
+      if (m)
+        notes.push(
+          m[1] === "feasible"
+            ? `warm start accepted (objective ${Number(m[2])})`
+            : "warm start rejected: infeasible",
+        );
+    },
+    [cb.mipImprovingSolution](e) {
+      incumbent = finiteOrNull(e.data.objective_function_value ?? e.data.mip_primal_bound);
+      report(e.data);
+    },
+    [cb.mipInterrupt](e) {
+      report(e.data);
+      if (stop?.()) e.interrupt();
+    },
+    [cb.simplexInterrupt](e) {
+      if (stop?.()) e.interrupt();
+    },
+    [cb.ipmInterrupt](e) {
+      if (stop?.()) e.interrupt();
+    },
+  });
+}
+
+type Outcome = Omit<AdapterResult, "names" | "isMip" | "seconds">;
+
+/** Status, objective, bound, gap, values and node count after a run. */
+function readOutcome(highs: Highs, model: HighsModel, isMip: boolean, notes: string[]): Outcome {
+  const code = model.getModelStatus();
+  const ms = highs.constants.modelStatus;
+  const solverStatus = Object.entries(ms).find(([, v]) => v === code)?.[0] ?? String(code);
+  const hasPrimal = Number(model.info.get("primal_solution_status")) === 2;
+  const objective = hasPrimal ? model.getObjectiveValue() : null;
+  const values = hasPrimal ? model.getSolution().colValue : null;
+  let bound: number | null = null;
+  let nodes: number | null = null;
+  if (isMip) {
+    bound = finiteOrNull(Number(model.info.get("mip_dual_bound")));
+    nodes = Number(model.info.get("mip_node_count"));
+  } else if (code === ms.optimal) bound = objective;
+  const status = statusOf(highs, code, solverStatus, notes);
+  if (status === "optimal" && bound === null) bound = objective;
+  return {
+    status,
+    solverStatus,
+    objective,
+    bound,
+    gap: status === "optimal" && objective !== null ? 0 : relativeGap(objective, bound),
+    values,
+    nodes,
+    notes,
+    solver: `HiGHS ${highs.version.string}`,
+  };
+}
+
+/**
+ * HiGHS's model status as ours. `solutionLimit` is what HiGHS reports when `mip_max_nodes` (the
+ * only such limit set here) stops the search.
+ */
+function statusOf(highs: Highs, code: number, solverStatus: string, notes: string[]): SolveStatus {
+  const ms = highs.constants.modelStatus;
+  switch (code) {
+    case ms.optimal:
+    case ms.empty:
+      return "optimal";
+    case ms.infeasible:
+      return "infeasible";
+    case ms.unbounded:
+      return "unbounded";
+    case ms.unboundedOrInfeasible:
+      notes.push(
+        "the solver proved the model infeasible or unbounded without telling which; check the bounds",
+      );
+      return "infeasible";
+    case ms.timeLimit:
+      return "time_limit";
+    case ms.solutionLimit:
+      return "node_limit";
+    case ms.interrupted:
+      return "interrupted";
+    default:
+      notes.push(`solver ended with status ${solverStatus}`);
+      return "error";
+  }
+}
+
+/** After a WebAssembly abort the runtime is unusable: drops it, and names heap exhaustion as such. */
+function asAdapterError(highs: Highs, e: unknown): unknown {
+  if (e instanceof ModelReadError) return e;
+  const aborted = /Aborted\(|RuntimeError/.test(String(e));
+  if (aborted) solverPromise = undefined;
+  // A failed allocation inside HiGHS surfaces as a bare abort; near the 2 GiB cap, call it that.
+  let heapBytes = 0;
+  try {
+    heapBytes = highs.memoryBytes;
+  } catch {
+    // the runtime may be too broken to answer
+  }
+  if (isHeapError(e) || (aborted && heapBytes >= HEAP_NEARLY_FULL))
+    return new HeapExhausted(
+      `${String((e as Error)?.message ?? e)} (heap ${(heapBytes / 2 ** 20).toFixed(0)} MiB)`,
+    );
+  return e;
 }
 
 function toModelData(highs: Highs, p: Extract<SolverInput, { kind: "arrays" }>): ModelData {

@@ -12,12 +12,14 @@
 import { MisuseError } from "../errors/index.js";
 import type { Model } from "./model.js";
 
+/** How `toLpText` writes names and lines. */
 export interface LpWriteOptions {
   names?: "strict" | "escape";
   /** Terms per line before wrapping (LP lines should stay under 255 characters). */
   termsPerLine?: number;
 }
 
+/** The LP text and the names it uses for each column and row. */
 export interface LpText {
   text: string;
   /** Written column name by variable index. */
@@ -33,6 +35,7 @@ const RESERVED =
 /** `e12` or `E3` alone could read as an exponent after a number. */
 const EXPONENT_LIKE = /^[eE][0-9]/;
 
+/** Whether `name` can be written as is in a CPLEX LP file. */
 export function isValidLpName(name: string): boolean {
   return VALID_NAME.test(name) && !RESERVED.test(name) && !EXPONENT_LIKE.test(name);
 }
@@ -90,6 +93,7 @@ function linear(
   return parts.join(" ").replace(/ \n {2} /g, "\n   ");
 }
 
+/** Writes a model as CPLEX LP text (names checked or escaped, see the module comment). */
 export function toLpText(model: Model, opts: LpWriteOptions = {}): LpText {
   if (model.numVars === 0)
     throw new MisuseError({
@@ -122,9 +126,9 @@ export function toLpText(model: Model, opts: LpWriteOptions = {}): LpText {
   out.push(` obj: ${obj}`);
   out.push("Subject To");
   const rowNames: string[] = [];
-  model.rows.forEach((r, i) => {
+  for (const [i, r] of model.rows.entries()) {
     const lhs = linear(r.indices, r.values, cols, per);
-    const name = rowBase[i]!;
+    const name = rowBase[i] ?? `c${i}`;
     const lo = Number.isFinite(r.lower);
     const hi = Number.isFinite(r.upper);
     if (lo && hi && r.lower === r.upper) {
@@ -142,23 +146,24 @@ export function toLpText(model: Model, opts: LpWriteOptions = {}): LpText {
       rowNames.push(name);
     }
     // a row with no finite bound constrains nothing and is left out
-  });
+  }
   out.push("Bounds");
-  model.columns.forEach((c, i) => {
-    const n = cols[i]!;
-    if (c.type === "binary" && c.lb === 0 && c.ub === 1) return;
+  for (const [i, c] of model.columns.entries()) {
+    const n = cols[i] ?? "";
+    if (c.type === "binary" && c.lb === 0 && c.ub === 1) continue;
     if (c.lb === Number.NEGATIVE_INFINITY && c.ub === Number.POSITIVE_INFINITY) out.push(` ${n} free`);
     else if (c.lb === c.ub) out.push(` ${n} = ${num(c.lb)}`);
-    else if (c.lb === 0 && c.ub === Number.POSITIVE_INFINITY) return;
+    else if (c.lb === 0 && c.ub === Number.POSITIVE_INFINITY) continue;
     else out.push(` ${num(c.lb)} <= ${n} <= ${num(c.ub)}`);
-  });
+  }
   const gens: string[] = [];
   const bins: string[] = [];
-  model.columns.forEach((c, i) => {
+  for (const [i, c] of model.columns.entries()) {
     // A binary with tightened bounds had them written in Bounds; declared General, it keeps them.
-    if (c.type === "binary" && c.lb === 0 && c.ub === 1) bins.push(cols[i]!);
-    else if (c.type !== "continuous") gens.push(cols[i]!);
-  });
+    const n = cols[i] ?? "";
+    if (c.type === "binary" && c.lb === 0 && c.ub === 1) bins.push(n);
+    else if (c.type !== "continuous") gens.push(n);
+  }
   const wrap = (names: string[]) => {
     const lines: string[] = [];
     for (let i = 0; i < names.length; i += 10) lines.push(` ${names.slice(i, i + 10).join(" ")}`);

@@ -6,10 +6,14 @@
 import { MisuseError } from "../errors/index.js";
 import { LinExpr, type Term, type Var } from "./expr.js";
 
+/** A variable's domain: continuous, integer, or binary (integer in [0, 1]). */
 export type VarType = "continuous" | "integer" | "binary";
+/** The objective's direction. */
 export type Sense = "minimize" | "maximize";
+/** The relation of a constraint. */
 export type Comparison = "<=" | ">=" | "=";
 
+/** What `Model.addVar` takes: name, type and bounds, all optional. */
 export interface VarSpec {
   name?: string;
   type?: VarType;
@@ -19,6 +23,7 @@ export interface VarSpec {
   ub?: number;
 }
 
+/** A variable as stored in the model. */
 export interface Column {
   name: string;
   type: VarType;
@@ -26,6 +31,7 @@ export interface Column {
   ub: number;
 }
 
+/** A constraint as stored in the model: sparse coefficients and activity bounds. */
 export interface Row {
   name: string;
   /** Row activity bounds: lower ≤ Σ a·x ≤ upper (constants moved to the bounds). */
@@ -37,6 +43,7 @@ export interface Row {
 
 let nextModelId = 1;
 
+/** A linear or mixed-integer program: variables, constraints, objective. Solve it with `solveModel`. */
 export class Model {
   readonly id = nextModelId++;
   readonly name: string;

@@ -4,6 +4,7 @@
  */
 import type { Model } from "./model.js";
 
+/** A model as CSR arrays (what travels to the worker and the adapter). */
 export interface ModelPayload {
   kind: "arrays";
   name: string;
@@ -25,14 +26,17 @@ export interface ModelPayload {
   rowNames: string[];
 }
 
+/** LP or MPS text handed to the solver as is. */
 export interface TextPayload {
   kind: "text";
   format: "lp" | "mps";
   data: string | Uint8Array;
 }
 
+/** What the adapter solves. */
 export type SolverInput = ModelPayload | TextPayload;
 
+/** A model as CSR arrays. */
 export function toPayload(m: Model): ModelPayload {
   const n = m.numVars;
   const colCost = new Float64Array(n);

@@ -1,8 +1,21 @@
-/** What a solve returns: an outcome as a value, never an exception for infeasible/unbounded/time limit. */
+/** What a solve returns: an outcome as a value, never an exception for infeasible/unbounded/a limit. */
 import { z } from "zod";
 
-export type SolveStatus = "optimal" | "time_limit" | "infeasible" | "unbounded" | "interrupted" | "error";
+/**
+ * How a solve ended: `optimal` (proved), `time_limit` / `node_limit` (stopped by `timeLimit` /
+ * `nodeLimit`; the best solution so far, if any, is in `values`), `infeasible`, `unbounded`,
+ * `interrupted` (the AbortSignal fired), `error` (the solver failed; see `notes`).
+ */
+export type SolveStatus =
+  | "optimal"
+  | "time_limit"
+  | "node_limit"
+  | "infeasible"
+  | "unbounded"
+  | "interrupted"
+  | "error";
 
+/** The outcome of one solve, as a value. */
 export interface SolveResult {
   status: SolveStatus;
   /** Objective of the best solution found, or null when there is none. */
@@ -27,10 +40,17 @@ export interface SolveResult {
   solverStatus: string;
 }
 
+/** The plain-data solve options, validated by `solveModel`/`solveText` (unknown keys are refused). */
 export const SolveOptionsSchema = z
   .object({
-    /** Seconds; default no limit. */
+    /** Seconds; default no limit. Results then depend on the machine's speed. */
     timeLimit: z.number().positive().optional(),
+    /**
+     * Branch-and-bound nodes (HiGHS `mip_max_nodes`); default no limit. A deterministic work
+     * limit: the same model, options and seed give the same result on any machine. Status
+     * `node_limit` when reached.
+     */
+    nodeLimit: z.number().int().min(1).optional(),
     /** Relative MIP gap at which to stop; HiGHS default 1e-4. */
     gap: z.number().min(0).max(1).optional(),
     /** Threads: the WebAssembly build is single-threaded; any value other than 1 is noted and ignored. */
@@ -44,6 +64,7 @@ export const SolveOptionsSchema = z
   })
   .strict();
 
+/** The plain-data part of `SolveOptions`. */
 export type SolveOptionsBase = z.infer<typeof SolveOptionsSchema>;
 
 /** A MIP start: values by variable index or by name; a partial start is completed by HiGHS. */
@@ -51,6 +72,7 @@ export type WarmStart =
   | { byIndex: ReadonlyMap<number, number> | ArrayLike<number> }
   | { byName: Readonly<Record<string, number>> };
 
+/** What the solver reports while it runs (to `onProgress`). */
 export interface SolveProgress {
   seconds: number;
   /** Best objective found so far (null before the first). */
@@ -60,13 +82,14 @@ export interface SolveProgress {
   nodes: number | null;
 }
 
+/** Options of `solveModel`/`solveText`: limits, gap, seed, a MIP start, cancellation, progress. */
 export interface SolveOptions extends SolveOptionsBase {
   warmStart?: WarmStart;
   signal?: AbortSignal;
   onProgress?: (p: SolveProgress) => void;
 }
 
-/** Relative gap as HiGHS defines it: |primal − dual| / max(1, |primal|)... but with tiny floor. */
+/** Relative gap |objective − bound| / |objective| (the denominator floored at 1e-9); null without both. */
 export function relativeGap(objective: number | null, bound: number | null): number | null {
   if (objective === null || bound === null || !Number.isFinite(objective) || !Number.isFinite(bound))
     return null;

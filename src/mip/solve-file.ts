@@ -13,12 +13,18 @@ import { solveText } from "./solve.js";
 
 /** The file formats `solveFile` reads. */
 export const MODEL_FORMATS = ["lp", "mps"] as const;
+/** A model file format: CPLEX LP or MPS. */
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
 
+/** Options of `solveFile` (the flags of `frugal solve`). */
 export interface SolveFileOptions {
   /** The file's format; default from its extension (`.mps` is MPS, anything else LP). */
   format?: ModelFormat;
+  /** Seconds; status `time_limit` when reached. */
   timeLimit?: number;
+  /** Branch-and-bound nodes, a deterministic work limit; status `node_limit` when reached. */
+  nodeLimit?: number;
+  /** Relative MIP gap at which to stop. */
   gap?: number;
   /** A MIP start file: a JSON/YAML object of variable name → value (partial is fine). */
   start?: string;
@@ -44,19 +50,25 @@ export interface SolveFileReport {
   /** Values by variable name (non-zero ones unless `allValues`), or null without a solution. */
   values: Record<string, number> | null;
   notes: string[];
-  options: { format: ModelFormat; timeLimit: number | null; gap: number | null; start: string | null };
+  options: {
+    format: ModelFormat;
+    timeLimit: number | null;
+    nodeLimit: number | null;
+    gap: number | null;
+    start: string | null;
+  };
   versions: { frugal: string; solver: string };
 }
 
 const StartSchema = z.record(z.string(), z.number().refine(Number.isFinite, "must be a finite number"));
 
 /** Reads a MIP start: a JSON/YAML object of variable name → value (partial is fine). */
-export async function readStart(file: string): Promise<Record<string, number>> {
+async function readStart(file: string): Promise<Record<string, number>> {
   return parseWith(StartSchema, await readStructured(file), file, 'give an object like {"x": 1, "y": 0}');
 }
 
 /** The format of a model file from its name. */
-export function formatOf(file: string): ModelFormat {
+function formatOf(file: string): ModelFormat {
   return file.toLowerCase().endsWith(".mps") ? "mps" : "lp";
 }
 
@@ -86,6 +98,7 @@ export async function solveFile(file: string, opts: SolveFileOptions = {}): Prom
     format,
     {
       timeLimit: opts.timeLimit,
+      nodeLimit: opts.nodeLimit,
       gap: opts.gap,
       log: opts.log,
       warmStart: start ? { byName: start } : undefined,
@@ -113,6 +126,7 @@ export async function solveFile(file: string, opts: SolveFileOptions = {}): Prom
     options: {
       format,
       timeLimit: opts.timeLimit ?? null,
+      nodeLimit: opts.nodeLimit ?? null,
       gap: opts.gap ?? null,
       start: opts.start ?? null,
     },

@@ -6,6 +6,7 @@ import { parentPort } from "node:worker_threads";
 import { type AdapterOptions, HeapExhausted, ModelReadError, solveWithHighs } from "./highs.js";
 import type { SolverInput } from "./payload.js";
 
+/** One solve request posted to the worker. */
 export interface WorkerRequest {
   input: SolverInput;
   opts: Omit<AdapterOptions, "shouldStop" | "onProgress">;
@@ -13,6 +14,7 @@ export interface WorkerRequest {
   wantProgress: boolean;
 }
 
+/** What the worker posts back: progress, the result, or an error. */
 export type WorkerMessage =
   | { type: "progress"; progress: import("./result.js").SolveProgress }
   | { type: "done"; result: import("./highs.js").AdapterResult }

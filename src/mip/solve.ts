@@ -16,10 +16,13 @@ import {
 } from "./highs.js";
 import type { Model } from "./model.js";
 import { type SolverInput, toPayload } from "./payload.js";
-import { type SolveOptions, SolveOptionsSchema, type SolveResult } from "./result.js";
+import { type SolveOptions, SolveOptionsSchema, type SolveResult, type WarmStart } from "./result.js";
 import type { WorkerMessage, WorkerRequest } from "./solve-worker.js";
 
-/** Solves a model built with the modeling layer. Values are indexed like the model's variables. */
+/**
+ * Solves a model built with the modeling layer. Values are indexed like the model's variables.
+ * Infeasible, unbounded and stopped-at-a-limit are statuses of the result, not errors.
+ */
 export async function solveModel(model: Model, options: SolveOptions = {}): Promise<SolveResult> {
   if (model.numVars === 0)
     throw new MisuseError({
@@ -45,74 +48,70 @@ async function run(input: SolverInput, options: SolveOptions, source: string): P
   const base = SolveOptionsSchema.parse(rest);
   const adapterOpts: Omit<AdapterOptions, "shouldStop" | "onProgress"> = {
     timeLimit: base.timeLimit,
+    nodeLimit: base.nodeLimit,
     gap: base.gap,
     seed: base.seed,
     log: base.log,
+    ...(warmStart ? adapterStart(warmStart) : {}),
   };
-  if (warmStart) {
-    if ("byName" in warmStart) adapterOpts.warmByName = { ...warmStart.byName };
-    else {
-      const idx: number[] = [];
-      const val: number[] = [];
-      const src = warmStart.byIndex;
-      if (src instanceof Map)
-        for (const [i, v] of src) {
-          idx.push(i);
-          val.push(v);
-        }
-      else {
-        const arr = src as ArrayLike<number>;
-        for (let i = 0; i < arr.length; i++) {
-          if (Number.isNaN(arr[i]!)) continue; // NaN marks "no value" in a dense partial start
-          idx.push(i);
-          val.push(arr[i]!);
-        }
-      }
-      adapterOpts.warmIndices = Int32Array.from(idx);
-      adapterOpts.warmValues = Float64Array.from(val);
-    }
-  }
   const extraNotes: string[] = [];
   if (base.threads !== undefined && base.threads !== 1)
     extraNotes.push(`threads=${base.threads} ignored: the WebAssembly build of HiGHS is single-threaded`);
-
   let result: AdapterResult;
   try {
-    if (base.inline) {
-      result = await solveWithHighs(input, {
-        ...adapterOpts,
-        shouldStop: () => !!signal?.aborted,
-        onProgress,
-      });
-    } else {
-      result = await inWorker(input, adapterOpts, signal, onProgress);
-    }
+    result = base.inline
+      ? await solveWithHighs(input, { ...adapterOpts, shouldStop: () => !!signal?.aborted, onProgress })
+      : await inWorker(input, adapterOpts, signal, onProgress);
   } catch (e) {
-    if (e instanceof HeapExhausted || (e instanceof SolverError && /heap/.test(e.what))) {
-      throw new SolverError({
-        where: source,
-        what: "the model is too large for the solver's 2 GiB WebAssembly heap",
-        hint: "make the model smaller (fewer variables/constraints: coarsen, shorten the horizon, fix more variables)",
-        cause: e,
-      });
-    }
-    const msg = String((e as Error)?.message ?? e);
-    if (e instanceof ModelReadError)
-      throw new InputError({
-        where: source,
-        what: `the solver could not read the model (${msg})`,
-        hint: `check that it is valid ${input.kind === "text" ? input.format.toUpperCase() : "LP"}`,
-        cause: e,
-      });
-    throw new SolverError({
-      where: source,
-      what: `the solver failed (${msg})`,
-      hint: "run with --debug and report it",
-      cause: e,
-    });
+    throw solveError(e, input, source);
   }
   const { isMip: _isMip, ...out } = result;
   return { ...out, notes: [...extraNotes, ...out.notes] };
+}
+
+/** A MIP start in the adapter's form: by name, or sparse index/value arrays (NaN in a dense start = no value). */
+function adapterStart(w: WarmStart): Pick<AdapterOptions, "warmByName" | "warmIndices" | "warmValues"> {
+  if ("byName" in w) return { warmByName: { ...w.byName } };
+  const idx: number[] = [];
+  const val: number[] = [];
+  const src = w.byIndex;
+  if (src instanceof Map)
+    for (const [i, v] of src) {
+      idx.push(i);
+      val.push(v);
+    }
+  else
+    for (const [i, v] of Array.from(src as ArrayLike<number>).entries()) {
+      if (Number.isNaN(v)) continue;
+      idx.push(i);
+      val.push(v);
+    }
+  return { warmIndices: Int32Array.from(idx), warmValues: Float64Array.from(val) };
+}
+
+/** A solver failure as a typed error: heap exhaustion, unreadable input, or anything else. */
+function solveError(e: unknown, input: SolverInput, source: string): Error {
+  if (e instanceof HeapExhausted || (e instanceof SolverError && /heap/.test(e.what)))
+    return new SolverError({
+      where: source,
+      what: "the model is too large for the solver's 2 GiB WebAssembly heap",
+      hint: "make the model smaller (fewer variables/constraints: coarsen, shorten the horizon, fix more variables)",
+      cause: e,
+    });
+  const msg = String((e as Error)?.message ?? e);
+  if (e instanceof ModelReadError)
+    return new InputError({
+      where: source,
+      what: `the solver could not read the model (${msg})`,
+      hint: `check that it is valid ${input.kind === "text" ? input.format.toUpperCase() : "LP"}`,
+      cause: e,
+    });
+  return new SolverError({
+    where: source,
+    what: `the solver failed (${msg})`,
+    hint: "run with --debug and report it",
+    cause: e,
+  });
 }
 
 /**

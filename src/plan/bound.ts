@@ -35,6 +35,7 @@ import { topoOrder } from "./graph.js";
 import type { Placement } from "./placement.js";
 import type { UnitGraph } from "./units.js";
 
+/** The pairing bound of one device and its parts. */
 export interface DeviceBound {
   head: number;
   firstBackward: number;
@@ -45,106 +46,138 @@ export interface DeviceBound {
   bound: number;
 }
 
+/** The lower bound, the critical path and every device's pairing bound. */
 export interface BoundDetail {
   bound: number;
   criticalPath: number;
   devices: DeviceBound[];
 }
 
+/** What one device sees of every micro-batch's forward and backward sweeps. */
+interface DeviceLoad {
+  head: number;
+  firstBackward: number;
+  work: number;
+  forwardTimes: number[];
+  activations: number[];
+  maxF: number;
+  maxB: number;
+}
+
+/** The lower bound with its parts (see the module comment). */
 export function lowerBoundDetail(
   ug: UnitGraph,
   cluster: Cluster,
   place: Placement,
   memoryCap?: readonly number[],
 ): BoundDetail {
+  const rho = ug.overlapFactor !== null && ug.overlapFactor < 1 ? ug.overlapFactor : 1;
+  const { loads, criticalPath } = sweep(ug, cluster, place, rho);
+  const devices = loads.map((load, d) => {
+    const cap = memoryCap?.[d] ?? cluster.devices[d]?.memoryBytes ?? Number.POSITIVE_INFINITY;
+    return deviceBound(load, rho, cap);
+  });
+  const bound = Math.max(criticalPath, ...devices.map((d) => d.bound));
+  return { bound, criticalPath, devices };
+}
+
+/**
+ * Per micro-batch, the earliest forward of each unit (longest path from the sources with minimal
+ * pass times and transfers) and the earliest backward (down to the sinks and back up); per device
+ * its earliest forward h_d, earliest backward e_d, work and forwards; and the critical path.
+ */
+function sweep(
+  ug: UnitGraph,
+  cluster: Cluster,
+  place: Placement,
+  rho: number,
+): { loads: DeviceLoad[]; criticalPath: number } {
   const M = ug.microBatches;
   const U = ug.units.length;
-  const D = place.devices;
-  const order = topoOrder(U, ug.edges)!;
-  const rho = ug.overlapFactor !== null && ug.overlapFactor < 1 ? ug.overlapFactor : 1;
-  const sp = (d: number) => cluster.devices[d]?.speed ?? 1;
+  const order = topoOrder(U, ug.edges) ?? [];
+  const speed = (d: number) => cluster.devices[d]?.speed ?? 1;
   let fMin = Number.POSITIVE_INFINITY;
   let bMin = Number.POSITIVE_INFINITY;
   for (const u of ug.units) {
     fMin = Math.min(fMin, u.forward);
     bMin = Math.min(bMin, u.backward);
   }
-  const fTime = (u: number) => Math.min(ug.units[u]!.forward, rho * (ug.units[u]!.forward + bMin));
-  const iTime = (u: number) => {
-    const x = ug.units[u]!;
-    return Math.min(x.backward - x.weight, rho * (fMin + x.backward));
-  };
-  let crit = 0;
-  const head = new Array<number>(D).fill(Number.POSITIVE_INFINITY);
-  const firstB = new Array<number>(D).fill(Number.POSITIVE_INFINITY);
-  const work = new Array<number>(D).fill(0);
-  const fwd: number[][] = Array.from({ length: D }, () => []); // forward times on d
-  const acts: number[][] = Array.from({ length: D }, () => []);
-  const maxF = new Array<number>(D).fill(0);
-  const maxB = new Array<number>(D).fill(0);
+  const fTime = ug.units.map((x) => Math.min(x.forward, rho * (x.forward + bMin)));
+  const iTime = ug.units.map((x) => Math.min(x.backward - x.weight, rho * (fMin + x.backward)));
+  const loads: DeviceLoad[] = Array.from({ length: place.devices }, () => ({
+    head: Number.POSITIVE_INFINITY,
+    firstBackward: Number.POSITIVE_INFINITY,
+    work: 0,
+    forwardTimes: [],
+    activations: [],
+    maxF: 0,
+    maxB: 0,
+  }));
   const bytes = (a: number, b: number) => ug.edgeBytes.get(`${a},${b}`) ?? 0;
+  let crit = 0;
   for (let m = 0; m < M; m++) {
     const fe = new Float64Array(U);
     for (const u of order) {
       const d = place.of(u, m);
+      const x = ug.units[u];
+      const load = loads[d];
+      if (!x || !load) continue;
       let r = 0;
-      for (const p of ug.preds[u]!)
-        r = Math.max(r, fe[p]! + transferTime(cluster, place.of(p, m), d, bytes(p, u)));
-      fe[u] = r + fTime(u) / sp(d);
-      head[d] = Math.min(head[d]!, r);
-      const x = ug.units[u]!;
-      work[d]! += (x.forward + x.backward) / sp(d);
-      fwd[d]!.push(x.forward / sp(d));
-      acts[d]!.push(x.activationBytes);
-      maxF[d] = Math.max(maxF[d]!, x.forward / sp(d));
-      maxB[d] = Math.max(maxB[d]!, x.backward / sp(d));
+      for (const p of ug.preds[u] ?? [])
+        r = Math.max(r, (fe[p] ?? 0) + transferTime(cluster, place.of(p, m), d, bytes(p, u)));
+      fe[u] = r + (fTime[u] ?? 0) / speed(d);
+      load.head = Math.min(load.head, r);
+      load.work += (x.forward + x.backward) / speed(d);
+      load.forwardTimes.push(x.forward / speed(d));
+      load.activations.push(x.activationBytes);
+      load.maxF = Math.max(load.maxF, x.forward / speed(d));
+      load.maxB = Math.max(load.maxB, x.backward / speed(d));
     }
     const be = new Float64Array(U);
-    for (let i = order.length - 1; i >= 0; i--) {
-      const u = order[i]!;
+    for (const u of [...order].reverse()) {
       const d = place.of(u, m);
-      let r = fe[u]!;
-      for (const q of ug.succs[u]!)
-        r = Math.max(r, be[q]! + transferTime(cluster, place.of(q, m), d, bytes(u, q)));
-      firstB[d] = Math.min(firstB[d]!, r);
-      be[u] = r + iTime(u) / sp(d);
-      crit = Math.max(crit, be[u]! + (rho < 1 ? 0 : ug.units[u]!.weight) / sp(d));
+      const load = loads[d];
+      if (!load) continue;
+      let r = fe[u] ?? 0;
+      for (const q of ug.succs[u] ?? [])
+        r = Math.max(r, (be[q] ?? 0) + transferTime(cluster, place.of(q, m), d, bytes(u, q)));
+      load.firstBackward = Math.min(load.firstBackward, r);
+      be[u] = r + (iTime[u] ?? 0) / speed(d);
+      crit = Math.max(crit, (be[u] ?? 0) + (rho < 1 ? 0 : (ug.units[u]?.weight ?? 0)) / speed(d));
     }
   }
-  let lb = crit;
-  const devices: DeviceBound[] = [];
-  for (let d = 0; d < D; d++) {
-    const nF = fwd[d]!.length;
-    if (nF === 0) {
-      devices.push({ head: 0, firstBackward: 0, work: 0, forwards: 0, unpairedMax: 0, bound: 0 });
-      continue;
-    }
-    const h = head[d]!;
-    const e = Math.max(h, firstB[d]!);
-    const s = (1 - rho) * (maxF[d]! + maxB[d]!);
-    const fmin = Math.min(...fwd[d]!);
-    const kTime = e > h ? Math.ceil((e - h) / fmin - 1e-9) : 0;
-    const cap = memoryCap?.[d] ?? cluster.devices[d]?.memoryBytes ?? Number.POSITIVE_INFINITY;
-    const sortedActs = [...acts[d]!].sort((a, b) => a - b);
-    let kMem = 0;
-    let used = 0;
-    while (kMem < nF && used + sortedActs[kMem]! <= cap + 1e-9) used += sortedActs[kMem++]!;
-    const kMax = Math.min(kTime, kMem, nF);
-    const largest = [...fwd[d]!].sort((a, b) => b - a);
-    let best = Number.POSITIVE_INFINITY;
-    let prefix = 0;
-    for (let k = 0; k <= kMax; k++) {
-      if (k > 0) prefix += largest[k - 1]!;
-      const v = e + work[d]! - Math.min(e - h, prefix) - (nF - k) * s;
-      best = Math.min(best, v);
-    }
-    best = Math.max(best, h + work[d]! - nF * s);
-    devices.push({ head: h, firstBackward: e, work: work[d]!, forwards: nF, unpairedMax: kMax, bound: best });
-    lb = Math.max(lb, best);
-  }
-  return { bound: lb, criticalPath: crit, devices };
+  return { loads, criticalPath: crit };
 }
 
+/** LB_d: the least, over the admissible numbers k of unpaired forwards, of the pairing bound. */
+function deviceBound(load: DeviceLoad, rho: number, cap: number): DeviceBound {
+  const nF = load.forwardTimes.length;
+  if (nF === 0) return { head: 0, firstBackward: 0, work: 0, forwards: 0, unpairedMax: 0, bound: 0 };
+  const h = load.head;
+  const e = Math.max(h, load.firstBackward);
+  const s = (1 - rho) * (load.maxF + load.maxB);
+  const fmin = Math.min(...load.forwardTimes);
+  const kTime = e > h ? Math.ceil((e - h) / fmin - 1e-9) : 0;
+  let kMem = 0;
+  let used = 0;
+  for (const a of [...load.activations].sort((x, y) => x - y)) {
+    if (kMem >= nF || used + a > cap + 1e-9) break;
+    used += a;
+    kMem++;
+  }
+  const kMax = Math.min(kTime, kMem, nF);
+  const largest = [...load.forwardTimes].sort((x, y) => y - x);
+  let best = Number.POSITIVE_INFINITY;
+  let prefix = 0;
+  for (let k = 0; k <= kMax; k++) {
+    if (k > 0) prefix += largest[k - 1] ?? 0;
+    best = Math.min(best, e + load.work - Math.min(e - h, prefix) - (nF - k) * s);
+  }
+  best = Math.max(best, h + load.work - nF * s);
+  return { head: h, firstBackward: e, work: load.work, forwards: nF, unpairedMax: kMax, bound: best };
+}
+
+/** The lower bound on the makespan of any schedule with this placement under the memory cap. */
 export function lowerBound(
   ug: UnitGraph,
   cluster: Cluster,
@@ -164,5 +197,5 @@ export function placementOf(
   devices.forEach((l, d) => {
     for (const a of l) if (a.pass === "F" || a.pass === "FB") at[a.unit * M + a.mb] = d;
   });
-  return { name: "schedule", devices: devices.length, of: (u, m) => at[u * M + m]! };
+  return { name: "schedule", devices: devices.length, of: (u, m) => at[u * M + m] ?? -1 };
 }

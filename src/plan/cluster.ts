@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { parseWith } from "../errors/index.js";
 
+/** One device of a cluster file. */
 export const DeviceSchema = z
   .object({
     id: z.string().min(1).optional(),
@@ -17,6 +18,7 @@ export const DeviceSchema = z
   })
   .strict();
 
+/** The cluster file format. */
 export const ClusterSchema = z
   .object({
     $schema: z.string().optional().describe("path or URL of this JSON Schema (ignored)"),
@@ -39,8 +41,10 @@ export const ClusterSchema = z
   })
   .strict();
 
+/** A cluster file as written (before defaults). */
 export type ClusterInput = z.input<typeof ClusterSchema>;
 
+/** One device: its id, activation memory capacity and relative speed. */
 export interface Device {
   id: string;
   /** Capacity; +Infinity when unlimited. */
@@ -48,6 +52,7 @@ export interface Device {
   speed: number;
 }
 
+/** A validated cluster: devices and one link model between any two of them. */
 export interface Cluster {
   name: string;
   devices: Device[];
@@ -55,11 +60,13 @@ export interface Cluster {
   latency: number;
 }
 
+/** Validates a cluster file's data; errors name `file` and the path inside it. */
 export function parseCluster(data: unknown, file = "cluster"): Cluster {
   const c = parseWith(ClusterSchema, data, file);
   return normalizeCluster(c);
 }
 
+/** A parsed cluster file with defaults applied (device list, capacities). */
 export function normalizeCluster(c: z.output<typeof ClusterSchema>): Cluster {
   const def = c.memoryBytes ?? Number.POSITIVE_INFINITY;
   const list =

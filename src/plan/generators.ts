@@ -4,22 +4,31 @@
  * a multimodal branch (vision and text encoders in parallel → fusion → decoder).
  * Times are per micro-batch in seconds (or any unit, consistently); memory in bytes (or units).
  */
+import { z } from "zod";
 import type { GraphInput } from "./graph.js";
 
-export interface ChainOptions {
-  stages: number;
-  microBatches: number;
-  forward?: number;
-  backward?: number;
-  weight?: number;
-  activationBytes?: number;
-  /** F&B time for a stage pair; omitted = no overlap. */
-  forwardBackward?: number;
-  /** Per-stage time multipliers (non-uniform chains); default all 1. */
-  scale?: number[];
-  bytes?: number;
-  name?: string;
-}
+const count = z.number().int().positive();
+const time = z.number().nonnegative();
+
+/** Parameters of `transformerChain`. */
+export const ChainOptionsSchema = z
+  .object({
+    stages: count,
+    microBatches: count,
+    forward: time.optional(),
+    backward: time.optional(),
+    weight: time.optional(),
+    activationBytes: time.optional(),
+    /** F&B time for a stage pair; omitted = no overlap. */
+    forwardBackward: z.number().positive().optional(),
+    /** Per-stage time multipliers (non-uniform chains); default all 1. */
+    scale: z.array(z.number().positive()).optional(),
+    bytes: time.optional(),
+    name: z.string().optional(),
+  })
+  .strict();
+/** Parameters of `transformerChain`. */
+export type ChainOptions = z.input<typeof ChainOptionsSchema>;
 
 /** A chain of `stages` operators, each one pipeline stage (a group of transformer layers). */
 export function transformerChain(o: ChainOptions): GraphInput {
@@ -42,20 +51,25 @@ export function transformerChain(o: ChainOptions): GraphInput {
     microBatches: o.microBatches,
     ...(o.forwardBackward !== undefined ? { overlap: { factor: o.forwardBackward / (F + B) } } : {}),
     operators: ops,
-    edges: ops.slice(1).map((op, i) => ({ from: ops[i]!.id, to: op.id, bytes: o.bytes ?? 0 })),
+    edges: ops.slice(1).map((op, i) => ({ from: `stage${i}`, to: op.id, bytes: o.bytes ?? 0 })),
   };
 }
 
-export interface MoeOptions {
-  layers: number;
-  experts: number;
-  microBatches: number;
-  attention?: number;
-  expert?: number;
-  /** Bytes moved router → expert and expert → combine (the all-to-all). */
-  dispatchBytes?: number;
-  overlapFactor?: number;
-}
+/** Parameters of `moeStack`. */
+export const MoeOptionsSchema = z
+  .object({
+    layers: count,
+    experts: count,
+    microBatches: count,
+    attention: time.optional(),
+    expert: time.optional(),
+    /** Bytes moved router → expert and expert → combine (the all-to-all). */
+    dispatchBytes: time.optional(),
+    overlapFactor: z.number().positive().optional(),
+  })
+  .strict();
+/** Parameters of `moeStack`. */
+export type MoeOptions = z.input<typeof MoeOptionsSchema>;
 
 /** L MoE layers: attn_l → router_l → expert_l_e (parallel) → combine_l → attn_{l+1}. */
 export function moeStack(o: MoeOptions): GraphInput {
@@ -90,15 +104,20 @@ export function moeStack(o: MoeOptions): GraphInput {
   };
 }
 
-export interface MultimodalOptions {
-  microBatches: number;
-  visionLayers?: number;
-  textLayers?: number;
-  decoderLayers?: number;
-  layer?: number;
-  bytes?: number;
-  overlapFactor?: number;
-}
+/** Parameters of `multimodal`. */
+export const MultimodalOptionsSchema = z
+  .object({
+    microBatches: count,
+    visionLayers: count.optional(),
+    textLayers: count.optional(),
+    decoderLayers: count.optional(),
+    layer: time.optional(),
+    bytes: time.optional(),
+    overlapFactor: z.number().positive().optional(),
+  })
+  .strict();
+/** Parameters of `multimodal`. */
+export type MultimodalOptions = z.input<typeof MultimodalOptionsSchema>;
 
 /** vision encoder ‖ text encoder → fusion → decoder, each encoder/decoder a chain of layers. */
 export function multimodal(o: MultimodalOptions): GraphInput {
@@ -116,7 +135,8 @@ export function multimodal(o: MultimodalOptions): GraphInput {
         weight: T * scale,
         activationBytes: scale,
       });
-      if (i > 0) edges.push({ from: ids[i - 1]!, to: id, bytes: o.bytes ?? 0 });
+      const prev = ids.at(-1);
+      if (prev !== undefined) edges.push({ from: prev, to: id, bytes: o.bytes ?? 0 });
       ids.push(id);
     }
     return ids;
@@ -124,10 +144,11 @@ export function multimodal(o: MultimodalOptions): GraphInput {
   const vis = chain("vision", o.visionLayers ?? 4, 1);
   const txt = chain("text", o.textLayers ?? 2, 1);
   ops.push({ id: "fusion", forward: 0.5 * T, backward: T, weight: 0.5 * T, activationBytes: 0.5 });
-  edges.push({ from: vis[vis.length - 1]!, to: "fusion", bytes: o.bytes ?? 0 });
-  edges.push({ from: txt[txt.length - 1]!, to: "fusion", bytes: o.bytes ?? 0 });
+  for (const last of [vis.at(-1), txt.at(-1)])
+    if (last !== undefined) edges.push({ from: last, to: "fusion", bytes: o.bytes ?? 0 });
   const dec = chain("decoder", o.decoderLayers ?? 4, 1);
-  edges.push({ from: "fusion", to: dec[0]!, bytes: o.bytes ?? 0 });
+  const [firstDecoder] = dec;
+  if (firstDecoder !== undefined) edges.push({ from: "fusion", to: firstDecoder, bytes: o.bytes ?? 0 });
   return {
     name: "multimodal",
     microBatches: o.microBatches,
@@ -135,4 +156,20 @@ export function multimodal(o: MultimodalOptions): GraphInput {
     operators: ops,
     edges,
   };
+}
+
+/** A generator call as data (a preset's `generator`): its kind and its parameters. */
+export const GeneratorSpecSchema = z.discriminatedUnion("kind", [
+  ChainOptionsSchema.extend({ kind: z.literal("chain") }),
+  MoeOptionsSchema.extend({ kind: z.literal("moe") }),
+  MultimodalOptionsSchema.extend({ kind: z.literal("multimodal") }),
+]);
+/** A generator call as data. */
+export type GeneratorSpec = z.output<typeof GeneratorSpecSchema>;
+
+/** Runs the generator a spec names. */
+export function generateGraph(spec: GeneratorSpec): GraphInput {
+  if (spec.kind === "chain") return transformerChain(spec);
+  if (spec.kind === "moe") return moeStack(spec);
+  return multimodal(spec);
 }

@@ -72,9 +72,13 @@ export const GraphSchema = z
   })
   .strict();
 
+/** An operator of a validated graph. */
 export type Operator = z.output<typeof OperatorSchema>;
+/** An edge of a validated graph. */
 export type Edge = z.output<typeof EdgeSchema>;
+/** A validated model graph: operators, edges, micro-batches, overlap. */
 export type Graph = z.output<typeof GraphSchema>;
+/** A graph file as written (before defaults), e.g. what the generators return. */
 export type GraphInput = z.input<typeof GraphSchema>;
 
 /** Validates a graph (schema, unique ids, known edge ends, no cycle). `file` names the source in errors. */
@@ -84,7 +88,7 @@ export function parseGraph(data: unknown, file = "graph"): Graph {
   return g;
 }
 
-export function checkGraph(g: Graph, file = "graph"): void {
+function checkGraph(g: Graph, file = "graph"): void {
   const ids = new Map<string, number>();
   g.operators.forEach((o, i) => {
     if (ids.has(o.id))
@@ -124,17 +128,19 @@ export function topoOrder(n: number, edges: readonly { from: number; to: number 
   const indeg = new Array<number>(n).fill(0);
   const succ: number[][] = Array.from({ length: n }, () => []);
   for (const e of edges) {
-    indeg[e.to]!++;
-    succ[e.from]!.push(e.to);
+    indeg[e.to] = (indeg[e.to] ?? 0) + 1;
+    succ[e.from]?.push(e.to);
   }
   const ready: number[] = [];
   for (let i = 0; i < n; i++) if (indeg[i] === 0) ready.push(i);
   const out: number[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const v = ready.shift()!;
+  for (let v = ready.shift(); v !== undefined; v = ready.shift()) {
     out.push(v);
-    for (const w of succ[v]!) if (--indeg[w]! === 0) ready.push(w);
+    for (const w of succ[v] ?? []) {
+      indeg[w] = (indeg[w] ?? 0) - 1;
+      if (indeg[w] === 0) ready.push(w);
+    }
+    ready.sort((a, b) => a - b);
   }
   return out.length === n ? out : null;
 }
@@ -142,13 +148,13 @@ export function topoOrder(n: number, edges: readonly { from: number; to: number 
 function findCycle(g: Graph): string[] | null {
   const idx = new Map(g.operators.map((o, i) => [o.id, i]));
   const succ: number[][] = g.operators.map(() => []);
-  for (const e of g.edges) succ[idx.get(e.from)!]!.push(idx.get(e.to)!);
+  for (const e of g.edges) succ[idx.get(e.from) ?? -1]?.push(idx.get(e.to) ?? -1);
   const color = new Array<number>(g.operators.length).fill(0);
   const stack: number[] = [];
   const dfs = (v: number): number[] | null => {
     color[v] = 1;
     stack.push(v);
-    for (const w of succ[v]!) {
+    for (const w of succ[v] ?? []) {
       if (color[w] === 1) return [...stack.slice(stack.indexOf(w)), w];
       if (color[w] === 0) {
         const c = dfs(w);
@@ -162,7 +168,7 @@ function findCycle(g: Graph): string[] | null {
   for (let v = 0; v < g.operators.length; v++)
     if (color[v] === 0) {
       const c = dfs(v);
-      if (c) return c.map((i) => g.operators[i]!.id);
+      if (c) return c.map((i) => g.operators[i]?.id ?? String(i));
     }
   return null;
 }

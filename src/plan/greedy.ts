@@ -54,7 +54,7 @@ export interface GreedyOptions {
 }
 
 /** Number of units on the longest path from each unit to a sink, inclusive (1F1B's in-flight limit). */
-export function depthToSink(ug: UnitGraph): number[] {
+function depthToSink(ug: UnitGraph): number[] {
   const memo = new Array<number>(ug.units.length).fill(0);
   const go = (u: number): number => {
     if (memo[u]! > 0) return memo[u]!;
@@ -74,184 +74,256 @@ export function greedySchedule(
   rule: GreedyRule,
   opts: GreedyOptions = {},
 ): Schedule | null {
-  const M = ug.microBatches;
-  const U = ug.units.length;
-  const N = U * M;
-  const D = place.devices;
-  const cap = opts.memoryCap ?? cluster.devices.slice(0, D).map((d) => d.memoryBytes);
-  const ucap =
-    opts.unitCap === true
-      ? depthToSink(ug)
-      : opts.unitCap === false || opts.unitCap === undefined
-        ? null
-        : opts.unitCap;
-  const inflight = new Map<number, number>(); // key unit*D+dev
-  const ucapOk = (k: number) => {
-    if (!ucap) return true;
-    const u = Math.floor(k / M);
-    return (inflight.get(u * D + dev[k]!) ?? 0) < ucap[u]!;
-  };
-  const bump = (k: number, delta: number) => {
-    const key = Math.floor(k / M) * D + dev[k]!;
-    inflight.set(key, (inflight.get(key) ?? 0) + delta);
-  };
-  const depth = depthToSink(ug);
-  const fKey = (k: number, r: number): number => {
-    if (rule.forwardOrder === "downstream") return depth[Math.floor(k / M)]! * 1e6 + r;
-    if (rule.forwardOrder === "microbatch") return (k % M) * 1e6 + r;
-    return r;
-  };
-  const dev = new Int32Array(N);
-  for (let u = 0; u < U; u++) for (let m = 0; m < M; m++) dev[u * M + m] = place.of(u, m);
-  const fEnd = new Float64Array(N).fill(Number.NaN);
-  const bEnd = new Float64Array(N).fill(Number.NaN);
-  const wDone = new Uint8Array(N);
-  const free = new Float64Array(D);
-  const mem = new Float64Array(D);
-  const lists: Action[][] = Array.from({ length: D }, () => []);
-  // pending releases per device: [time, bytes]
-  const releases: [number, number][][] = Array.from({ length: D }, () => []);
-  const speed = (d: number) => cluster.devices[d]!.speed;
-  const bytes = (a: number, b: number) => ug.edgeBytes.get(`${a},${b}`) ?? 0;
-  const overlap = rule.overlap && ug.overlapFactor !== null && ug.overlapFactor < 1;
+  const list = new ListScheduler(ug, cluster, place, rule, opts);
+  while (list.remaining > 0) {
+    const next = list.earliestDevice();
+    if (!next) return null; // memory cap deadlock
+    if (!list.run(next.d, next.t, list.pick(next.d, next.t))) return null;
+  }
+  return { name: `greedy:${place.name}/${rule.name}`, devices: list.lists };
+}
 
-  const fReady = (k: number): number => {
+/** The passes a device may start at time T: the best forward, backward and weight step (−1: none). */
+interface Pick {
+  fk: number;
+  bk: number;
+  wk: number;
+}
+
+/**
+ * The state of one list-scheduling run: per job k = unit·M + micro-batch its device and pass end
+ * times, per device its free time, live memory and pending releases. Hot loop: typed arrays and
+ * indices that are in range by construction.
+ */
+class ListScheduler {
+  readonly M: number;
+  readonly D: number;
+  readonly lists: Action[][];
+  remaining: number;
+  readonly #ug: UnitGraph;
+  readonly #cluster: Cluster;
+  readonly #rule: GreedyRule;
+  readonly #overlap: boolean;
+  readonly #cap: readonly number[];
+  readonly #ucap: readonly number[] | null;
+  readonly #depth: number[];
+  /** In-flight micro-batches per (unit, device): key unit·D + device. */
+  readonly #inflight = new Map<number, number>();
+  readonly #dev: Int32Array;
+  readonly #fEnd: Float64Array;
+  readonly #bEnd: Float64Array;
+  readonly #wDone: Uint8Array;
+  readonly #free: Float64Array;
+  readonly #mem: Float64Array;
+  /** Pending releases per device: [time, bytes]. */
+  readonly #releases: [number, number][][];
+  readonly #byDev: number[][];
+
+  constructor(ug: UnitGraph, cluster: Cluster, place: Placement, rule: GreedyRule, opts: GreedyOptions) {
+    const M = ug.microBatches;
+    const D = place.devices;
+    const N = ug.units.length * M;
+    this.M = M;
+    this.D = D;
+    this.#ug = ug;
+    this.#cluster = cluster;
+    this.#rule = rule;
+    this.#overlap = rule.overlap && ug.overlapFactor !== null && ug.overlapFactor < 1;
+    this.#cap = opts.memoryCap ?? cluster.devices.slice(0, D).map((d) => d.memoryBytes);
+    this.#ucap = opts.unitCap === true ? depthToSink(ug) : opts.unitCap || null;
+    this.#depth = depthToSink(ug);
+    this.#dev = new Int32Array(N);
+    for (let k = 0; k < N; k++) this.#dev[k] = place.of(Math.floor(k / M), k % M);
+    this.#fEnd = new Float64Array(N).fill(Number.NaN);
+    this.#bEnd = new Float64Array(N).fill(Number.NaN);
+    this.#wDone = new Uint8Array(N);
+    this.#free = new Float64Array(D);
+    this.#mem = new Float64Array(D);
+    this.lists = Array.from({ length: D }, () => []);
+    this.#releases = Array.from({ length: D }, () => []);
+    this.#byDev = Array.from({ length: D }, () => []);
+    for (let k = 0; k < N; k++) this.#byDev[this.#dev[k]!]!.push(k);
+    this.remaining = N * (rule.split ? 3 : 2);
+  }
+
+  #ucapOk(k: number): boolean {
+    if (!this.#ucap) return true;
+    const u = Math.floor(k / this.M);
+    return (this.#inflight.get(u * this.D + this.#dev[k]!) ?? 0) < this.#ucap[u]!;
+  }
+
+  #bump(k: number, delta: number): void {
+    const key = Math.floor(k / this.M) * this.D + this.#dev[k]!;
+    this.#inflight.set(key, (this.#inflight.get(key) ?? 0) + delta);
+  }
+
+  /** The order key of a ready forward (smaller first). */
+  #fKey(k: number, r: number): number {
+    if (this.#rule.forwardOrder === "downstream") return this.#depth[Math.floor(k / this.M)]! * 1e6 + r;
+    if (this.#rule.forwardOrder === "microbatch") return (k % this.M) * 1e6 + r;
+    return r;
+  }
+
+  #bytes(a: number, b: number): number {
+    return this.#ug.edgeBytes.get(`${a},${b}`) ?? 0;
+  }
+
+  /** When job k's forward inputs have arrived (NaN: a predecessor has not run yet). */
+  #fReady(k: number): number {
+    const M = this.M;
     const u = Math.floor(k / M);
     const m = k % M;
     let r = 0;
-    for (const p of ug.preds[u]!) {
-      const e = fEnd[p * M + m]!;
+    for (const p of this.#ug.preds[u]!) {
+      const e = this.#fEnd[p * M + m]!;
       if (Number.isNaN(e)) return Number.NaN;
-      r = Math.max(r, e + transferTime(cluster, dev[p * M + m]!, dev[k]!, bytes(p, u)));
+      r = Math.max(
+        r,
+        e + transferTime(this.#cluster, this.#dev[p * M + m]!, this.#dev[k]!, this.#bytes(p, u)),
+      );
     }
     return r;
-  };
-  const bReady = (k: number): number => {
+  }
+
+  /** When job k's backward inputs have arrived (NaN: not yet known). */
+  #bReady(k: number): number {
+    const M = this.M;
     const u = Math.floor(k / M);
     const m = k % M;
-    let r = fEnd[k]!;
+    let r = this.#fEnd[k]!;
     if (Number.isNaN(r)) return r;
-    for (const q of ug.succs[u]!) {
-      const e = bEnd[q * M + m]!;
+    for (const q of this.#ug.succs[u]!) {
+      const e = this.#bEnd[q * M + m]!;
       if (Number.isNaN(e)) return Number.NaN;
-      r = Math.max(r, e + transferTime(cluster, dev[q * M + m]!, dev[k]!, bytes(u, q)));
+      r = Math.max(
+        r,
+        e + transferTime(this.#cluster, this.#dev[q * M + m]!, this.#dev[k]!, this.#bytes(u, q)),
+      );
     }
     return r;
-  };
+  }
 
-  const byDev: number[][] = Array.from({ length: D }, () => []);
-  for (let k = 0; k < N; k++) byDev[dev[k]!]!.push(k);
-  let remaining = N * (rule.split ? 3 : 2);
-
-  const liveAt = (d: number, t: number) => {
-    let v = mem[d]!;
-    for (const [time, b] of releases[d]!) if (time <= t + 1e-12) v -= b;
+  #liveAt(d: number, t: number): number {
+    let v = this.#mem[d]!;
+    for (const [time, b] of this.#releases[d]!) if (time <= t + 1e-12) v -= b;
     return v;
-  };
+  }
 
-  while (remaining > 0) {
+  #activation(k: number): number {
+    return this.#ug.units[Math.floor(k / this.M)]!.activationBytes;
+  }
+
+  /** The device that can start some pass earliest, and when; null when none can (a deadlock). */
+  earliestDevice(): { d: number; t: number } | null {
     let bestD = -1;
     let bestT = Number.POSITIVE_INFINITY;
-    for (let d = 0; d < D; d++) {
+    for (let d = 0; d < this.D; d++) {
+      const free = this.#free[d]!;
       let t = Number.POSITIVE_INFINITY;
-      for (const k of byDev[d]!) {
-        if (Number.isNaN(fEnd[k]!)) {
-          const r = fReady(k);
-          if (!Number.isNaN(r) && ucapOk(k)) {
-            const s = Math.max(free[d]!, r);
-            if (liveAt(d, s) + ug.units[Math.floor(k / M)]!.activationBytes <= cap[d]! + 1e-9)
-              t = Math.min(t, s);
+      for (const k of this.#byDev[d]!) {
+        if (Number.isNaN(this.#fEnd[k]!)) {
+          const r = this.#fReady(k);
+          if (!Number.isNaN(r) && this.#ucapOk(k)) {
+            const s = Math.max(free, r);
+            if (this.#liveAt(d, s) + this.#activation(k) <= this.#cap[d]! + 1e-9) t = Math.min(t, s);
           }
-        } else if (Number.isNaN(bEnd[k]!)) {
-          const r = bReady(k);
-          if (!Number.isNaN(r)) t = Math.min(t, Math.max(free[d]!, r));
-        } else if (rule.split && !wDone[k]) t = Math.min(t, Math.max(free[d]!, bEnd[k]!));
+        } else if (Number.isNaN(this.#bEnd[k]!)) {
+          const r = this.#bReady(k);
+          if (!Number.isNaN(r)) t = Math.min(t, Math.max(free, r));
+        } else if (this.#rule.split && !this.#wDone[k]) t = Math.min(t, Math.max(free, this.#bEnd[k]!));
       }
       if (t < bestT - 1e-12) {
         bestT = t;
         bestD = d;
       }
     }
-    if (bestD < 0) return null; // memory cap deadlock
-    const d = bestD;
-    const T = bestT;
-    const live = liveAt(d, T);
-    let fk = -1;
+    return bestD < 0 ? null : { d: bestD, t: bestT };
+  }
+
+  /** The highest-priority ready forward, backward and weight step of device d at time T. */
+  pick(d: number, T: number): Pick {
+    const live = this.#liveAt(d, T);
+    const out: Pick = { fk: -1, bk: -1, wk: -1 };
     let fr = Number.POSITIVE_INFINITY;
-    let bk = -1;
     let br = Number.POSITIVE_INFINITY;
-    let wk = -1;
     let wr = Number.POSITIVE_INFINITY;
-    for (const k of byDev[d]!) {
-      if (Number.isNaN(fEnd[k]!)) {
-        const r = fReady(k);
+    for (const k of this.#byDev[d]!) {
+      if (Number.isNaN(this.#fEnd[k]!)) {
+        const r = this.#fReady(k);
         if (
           !Number.isNaN(r) &&
           r <= T + 1e-12 &&
-          ucapOk(k) &&
-          live + ug.units[Math.floor(k / M)]!.activationBytes <= cap[d]! + 1e-9 &&
-          fKey(k, r) < fr - 1e-12
+          this.#ucapOk(k) &&
+          live + this.#activation(k) <= this.#cap[d]! + 1e-9 &&
+          this.#fKey(k, r) < fr - 1e-12
         ) {
-          fr = fKey(k, r);
-          fk = k;
+          fr = this.#fKey(k, r);
+          out.fk = k;
         }
-      } else if (Number.isNaN(bEnd[k]!)) {
-        const r = bReady(k);
+      } else if (Number.isNaN(this.#bEnd[k]!)) {
+        const r = this.#bReady(k);
         if (!Number.isNaN(r) && r <= T + 1e-12 && r < br - 1e-12) {
           br = r;
-          bk = k;
+          out.bk = k;
         }
-      } else if (rule.split && !wDone[k] && bEnd[k]! <= T + 1e-12 && bEnd[k]! < wr - 1e-12) {
-        wr = bEnd[k]!;
-        wk = k;
+      } else if (this.#rule.split && !this.#wDone[k]) {
+        const e = this.#bEnd[k]!;
+        if (e <= T + 1e-12 && e < wr - 1e-12) {
+          wr = e;
+          out.wk = k;
+        }
       }
     }
-    const unitOf = (k: number) => Math.floor(k / M);
-    const start = T;
+    return out;
+  }
+
+  /** Runs the chosen pass on device d from `start`: an F&B chunk, a backward, a forward or a W. */
+  run(d: number, start: number, { fk, bk, wk }: Pick): boolean {
+    const M = this.M;
+    const units = this.#ug.units;
+    const speed = this.#cluster.devices[d]!.speed;
+    const rule = this.#rule;
     let a: Action;
     let end: number;
-    if (overlap && fk >= 0 && bk >= 0) {
-      a = { pass: "FB", unit: unitOf(fk), mb: fk % M, unit2: unitOf(bk), mb2: bk % M };
-      end =
-        start +
-        (ug.overlapFactor! * (ug.units[unitOf(fk)]!.forward + ug.units[unitOf(bk)]!.backward)) / speed(d);
-      fEnd[fk] = end;
-      bEnd[bk] = end;
-      wDone[bk] = 1;
-      bump(fk, 1);
-      bump(bk, -1);
-      mem[d]! += ug.units[unitOf(fk)]!.activationBytes;
-      releases[d]!.push([end, ug.units[unitOf(bk)]!.activationBytes]);
-      remaining -= rule.split ? 3 : 2;
+    if (this.#overlap && fk >= 0 && bk >= 0) {
+      const [uf, ub] = [Math.floor(fk / M), Math.floor(bk / M)];
+      a = { pass: "FB", unit: uf, mb: fk % M, unit2: ub, mb2: bk % M };
+      end = start + (this.#ug.overlapFactor! * (units[uf]!.forward + units[ub]!.backward)) / speed;
+      this.#fEnd[fk] = end;
+      this.#bEnd[bk] = end;
+      this.#wDone[bk] = 1;
+      this.#bump(fk, 1);
+      this.#bump(bk, -1);
+      this.#mem[d]! += units[uf]!.activationBytes;
+      this.#releases[d]!.push([end, units[ub]!.activationBytes]);
+      this.remaining -= rule.split ? 3 : 2;
     } else if (bk >= 0 && (rule.backwardFirst || fk < 0)) {
-      const u = unitOf(bk);
+      const u = Math.floor(bk / M);
       const full = !rule.split;
       a = { pass: full ? "B" : "I", unit: u, mb: bk % M };
-      end = start + (full ? ug.units[u]!.backward : ug.units[u]!.backward - ug.units[u]!.weight) / speed(d);
-      bEnd[bk] = end;
-      bump(bk, -1);
-      if (full) releases[d]!.push([end, ug.units[u]!.activationBytes]);
-      remaining--;
+      end = start + (full ? units[u]!.backward : units[u]!.backward - units[u]!.weight) / speed;
+      this.#bEnd[bk] = end;
+      this.#bump(bk, -1);
+      if (full) this.#releases[d]!.push([end, units[u]!.activationBytes]);
+      this.remaining--;
     } else if (fk >= 0) {
-      const u = unitOf(fk);
+      const u = Math.floor(fk / M);
       a = { pass: "F", unit: u, mb: fk % M };
-      end = start + ug.units[u]!.forward / speed(d);
-      fEnd[fk] = end;
-      bump(fk, 1);
-      mem[d]! += ug.units[u]!.activationBytes;
-      remaining--;
+      end = start + units[u]!.forward / speed;
+      this.#fEnd[fk] = end;
+      this.#bump(fk, 1);
+      this.#mem[d]! += units[u]!.activationBytes;
+      this.remaining--;
     } else if (wk >= 0) {
-      const u = unitOf(wk);
+      const u = Math.floor(wk / M);
       a = { pass: "W", unit: u, mb: wk % M };
-      end = start + ug.units[u]!.weight / speed(d);
-      wDone[wk] = 1;
-      releases[d]!.push([end, ug.units[u]!.activationBytes]);
-      remaining--;
-    } else {
-      return null; // unreachable: T came from some candidate
-    }
-    lists[d]!.push(a);
-    free[d] = end;
+      end = start + units[u]!.weight / speed;
+      this.#wDone[wk] = 1;
+      this.#releases[d]!.push([end, units[u]!.activationBytes]);
+      this.remaining--;
+    } else return false; // unreachable: T came from a candidate
+    this.lists[d]!.push(a);
+    this.#free[d] = end;
+    return true;
   }
-  return { name: `greedy:${place.name}/${rule.name}`, devices: lists };
 }

@@ -1,6 +1,10 @@
 /** Planner options (zod-validated; the `options` block of a preset or the CLI flags). */
 import { z } from "zod";
 
+/** Unit → device in the whole-model MIP: see `PlanOptionsSchema.placement`. */
+export const PLACEMENTS = ["auto", "fixed", "free"] as const;
+
+/** Planner options: a preset's `options` block, merged with the caller's overrides. */
 export const PlanOptionsSchema = z
   .object({
     objective: z.enum(["makespan"]).default("makespan"),
@@ -24,6 +28,14 @@ export const PlanOptionsSchema = z
       .positive()
       .default(30)
       .describe("seconds for the MIP planner (search + MIP rounds)"),
+    nodeLimit: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "branch-and-bound nodes per MIP round: a deterministic work limit (the result then depends on the machine only where the time limit is reached)",
+      ),
     gap: z.number().min(0).max(1).default(1e-4),
     seed: z.number().int().min(0).default(0),
     coarsenTo: z
@@ -33,7 +45,7 @@ export const PlanOptionsSchema = z
       .optional()
       .describe("units after greedy merging for graph placements (default 2 × devices)"),
     placement: z
-      .enum(["auto", "fixed", "free"])
+      .enum(PLACEMENTS)
       .default("auto")
       .describe(
         "unit → device in the whole-model MIP: free = assignment variables, fixed = the warm start's; auto = free when the graph has no stage fields and the instance is small",
@@ -42,5 +54,7 @@ export const PlanOptionsSchema = z
   })
   .strict();
 
+/** Planner options, defaults filled in. */
 export type PlanOptions = z.output<typeof PlanOptionsSchema>;
+/** Planner options as written in a preset or passed by a caller. */
 export type PlanOptionsInput = z.input<typeof PlanOptionsSchema>;

@@ -1,12 +1,13 @@
 /**
  * Placements: which device runs the passes of (unit, micro-batch). Chain placements for
- * pipeline stages (linear, DualPipe's two directions, DualPipeV's V, interleaved), plus a
+ * pipeline stages (linear, DualPipe's two directions, DualPipeV's V), plus a
  * graph placement for branchy graphs (HEFT-style earliest-finish list placement over whole-step
  * work, Topcuoglu et al. 2002) so that parallel branches land on different devices.
  */
 import { topoOrder } from "./graph.js";
 import type { UnitGraph } from "./units.js";
 
+/** Where the passes of each (unit, micro-batch) run. */
 export interface Placement {
   name: string;
   devices: number;
@@ -14,6 +15,7 @@ export interface Placement {
   of(unit: number, mb: number): number;
 }
 
+/** Stage s on device s. */
 export function linearPlacement(stages: number): Placement {
   return { name: "linear", devices: stages, of: (u) => u };
 }
@@ -30,45 +32,26 @@ export function vPlacement(stages: number): Placement {
   return { name: "v", devices: D, of: (u) => (u < D ? u : 2 * D - 1 - u) };
 }
 
-/** Interleaved (looped) placement: stage s on device s mod D. */
-export function interleavedPlacement(stages: number, devices: number): Placement {
-  return { name: `interleaved-${stages / devices}`, devices, of: (u) => u % devices };
-}
-
 /**
- * Graph placement: units in decreasing upward rank (HEFT), each on the device where its whole-step
- * work (m·(F+B)) finishes earliest given its predecessors' placement; balances load and spreads
- * parallel branches.
+ * Graph placement (earliest-finish list placement as in HEFT, Topcuoglu et al. 2002, over
+ * whole-step work m·(F + B)): units in topological order, each on the device where its work
+ * finishes earliest, a predecessor's output being ready once its first micro-batch is done;
+ * balances load and spreads parallel branches.
  */
 export function graphPlacement(ug: UnitGraph, devices: number, speeds?: number[]): Placement {
-  const n = ug.units.length;
   const M = ug.microBatches;
   const work = ug.units.map((u) => M * (u.forward + u.backward));
-  const order = topoOrder(n, ug.edges)!;
-  const rank = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    const u = order[i]!;
-    let best = 0;
-    for (const s of ug.succs[u]!) best = Math.max(best, rank[s]!);
-    rank[u] = ug.units[u]!.forward + ug.units[u]!.backward + best;
-  }
-  // Process in topological order, ties by rank: keeps predecessors placed first.
-  const pos = new Map(order.map((u, i) => [u, i]));
-  const seq = [...order].sort((a, b) => pos.get(a)! - pos.get(b)! || rank[b]! - rank[a]!);
   const avail = new Float64Array(devices);
-  const finish = new Float64Array(n);
-  const dev = new Int32Array(n);
-  for (const u of seq) {
+  const finish = new Float64Array(ug.units.length);
+  const dev = new Int32Array(ug.units.length);
+  for (const u of topoOrder(ug.units.length, ug.edges) ?? []) {
+    let ready = 0;
+    for (const p of ug.preds[u] ?? [])
+      ready = Math.max(ready, (finish[p] ?? 0) - ((work[p] ?? 0) * (M - 1)) / M);
     let best = -1;
     let bestEnd = Number.POSITIVE_INFINITY;
-    for (let d = 0; d < devices; d++) {
-      let ready = 0;
-      for (const p of ug.preds[u]!)
-        ready = Math.max(
-          ready,
-          dev[p] === d ? finish[p]! - (work[p]! * (M - 1)) / M : finish[p]! - (work[p]! * (M - 1)) / M,
-        );
-      const end = Math.max(avail[d]!, ready) + work[u]! / (speeds?.[d] ?? 1);
+    for (const [d, free] of avail.entries()) {
+      const end = Math.max(free, ready) + (work[u] ?? 0) / (speeds?.[d] ?? 1);
       if (end < bestEnd - 1e-9) {
         bestEnd = end;
         best = d;
@@ -78,5 +61,5 @@ export function graphPlacement(ug: UnitGraph, devices: number, speeds?: number[]
     finish[u] = bestEnd;
     avail[best] = bestEnd;
   }
-  return { name: "graph", devices, of: (u) => dev[u]! };
+  return { name: "graph", devices, of: (u) => dev[u] ?? 0 };
 }

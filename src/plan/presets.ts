@@ -1,57 +1,57 @@
-/** Built-in presets: a graph generator call, a cluster and options, kept as data (presets.json). */
-import { UsageError } from "../errors/index.js";
-import { type Cluster, parseCluster } from "./cluster.js";
-import { moeStack, multimodal, transformerChain } from "./generators.js";
-import { type Graph, type GraphInput, parseGraph } from "./graph.js";
+/**
+ * Built-in presets: data files `presets/plan/<name>.preset.json`, each a graph generator call, a
+ * cluster and planner options, read through the one preset loader.
+ */
+import { z } from "zod";
+import { loadPresetSpec, presetNames as presetFiles } from "../util/presets.js";
+import { type Cluster, ClusterSchema, normalizeCluster } from "./cluster.js";
+import { GeneratorSpecSchema, generateGraph } from "./generators.js";
+import { type Graph, parseGraph } from "./graph.js";
 import { type PlanOptions, PlanOptionsSchema } from "./options.js";
-import data from "./presets.json" with { type: "json" };
 
-export interface PresetData {
+/** The format of a plan preset file. */
+export const PlanPresetSchema = z
+  .object({
+    description: z.string().min(1),
+    generator: GeneratorSpecSchema,
+    cluster: ClusterSchema,
+    options: PlanOptionsSchema.default(PlanOptionsSchema.parse({})),
+  })
+  .strict();
+
+/** A preset, loaded: its graph, cluster and options. */
+export interface PlanPreset {
+  name: string;
   description: string;
-  generator: { kind: "chain" | "moe" | "multimodal"; [k: string]: unknown };
-  cluster: unknown;
-  options: unknown;
-}
-
-const PRESETS = data as unknown as Record<string, PresetData>;
-
-export function presetNames(): string[] {
-  return Object.keys(PRESETS);
-}
-
-export function presetInfo(name: string): PresetData {
-  const p = PRESETS[name];
-  if (!p)
-    throw new UsageError({
-      where: "--preset",
-      what: `unknown preset "${name}"`,
-      hint: `use one of ${presetNames().join(", ")} (see \`frugal plan presets\`)`,
-    });
-  return p;
-}
-
-/** Generates a graph from a generator spec ({kind, ...params}). */
-export function generateGraph(spec: PresetData["generator"]): GraphInput {
-  const { kind, ...params } = spec;
-  // biome-ignore lint/suspicious/noExplicitAny: params are checked by the graph schema after generation
-  const p = params as any;
-  if (kind === "chain") return transformerChain(p);
-  if (kind === "moe") return moeStack(p);
-  return multimodal(p);
-}
-
-export function loadPreset(name: string): {
   graph: Graph;
   cluster: Cluster;
   options: PlanOptions;
-  description: string;
-} {
-  const p = presetInfo(name);
-  const graph = parseGraph({ ...generateGraph(p.generator), name }, `preset ${name}`);
+}
+
+/** The names of the built-in presets, sorted. */
+export function presetNames(): string[] {
+  return presetFiles("plan");
+}
+
+/** Loads a built-in preset; an unknown name is an UnknownNameError listing the presets. */
+export function loadPreset(name: string): PlanPreset {
+  const spec = loadPresetSpec("plan", name, PlanPresetSchema);
   return {
-    graph,
-    cluster: parseCluster(p.cluster, `preset ${name}: cluster`),
-    options: PlanOptionsSchema.parse(p.options),
-    description: p.description,
+    name,
+    description: spec.description,
+    graph: parseGraph(
+      { ...generateGraph(spec.generator), name },
+      `presets/plan/${name}.preset.json: generator`,
+    ),
+    cluster: normalizeCluster(spec.cluster),
+    options: spec.options,
   };
+}
+
+/** Every preset's name, description and options (what `frugal plan presets` lists). */
+export function presetList(): { name: string; description: string; options: PlanOptions }[] {
+  return presetNames().map((name) => {
+    const { description, options } = loadPresetSpec("plan", name, PlanPresetSchema);
+    return { name, description, options };
+  });
 }

@@ -16,11 +16,13 @@ import type { Action, Schedule } from "./schedule.js";
 import { actionLabel } from "./schedule.js";
 import type { UnitGraph } from "./units.js";
 
+/** An action with its simulated start and end. */
 export interface TimedAction extends Action {
   start: number;
   end: number;
 }
 
+/** One device's simulated timeline, busy time, bubble and memory. */
 export interface DeviceStats {
   busy: number;
   /** makespan − busy. */
@@ -31,6 +33,7 @@ export interface DeviceStats {
   memory: [number, number][];
 }
 
+/** A schedule timed by the simulator: makespan, bubbles, peak memory, per-device timelines. */
 export interface SimResult {
   makespan: number;
   devices: DeviceStats[];
@@ -41,7 +44,8 @@ export interface SimResult {
   peakMemoryBytes: number;
 }
 
-export function passDuration(ug: UnitGraph, a: Action, speed = 1): number {
+/** Duration of an action on a device of the given speed. */
+function passDuration(ug: UnitGraph, a: Action, speed = 1): number {
   const u = ug.units[a.unit]!;
   switch (a.pass) {
     case "F":
@@ -65,7 +69,7 @@ interface Slot {
 }
 
 /** Where each pass of each (unit, mb) sits; validates that every pass is scheduled exactly once. */
-export function locate(ug: UnitGraph, s: Schedule) {
+function locate(ug: UnitGraph, s: Schedule) {
   const M = ug.microBatches;
   const N = ug.units.length * M;
   const f: (Slot | undefined)[] = new Array(N);
@@ -150,6 +154,7 @@ export function locate(ug: UnitGraph, s: Schedule) {
   return { f, b, w, split };
 }
 
+/** Times a schedule on a unit graph and a cluster (see the module comment); a ScheduleError when it cannot run. */
 export function simulate(ug: UnitGraph, cluster: Cluster, s: Schedule): SimResult {
   const D = s.devices.length;
   if (D > cluster.devices.length)

@@ -7,6 +7,7 @@
 import type { Graph } from "./graph.js";
 import { topoOrder } from "./graph.js";
 
+/** A unit: one operator or a group of merged operators. */
 export interface Unit {
   id: string;
   forward: number;
@@ -17,12 +18,14 @@ export interface Unit {
   operators: string[];
 }
 
+/** An edge between units, with the bytes it carries per micro-batch. */
 export interface UnitEdge {
   from: number;
   to: number;
   bytes: number;
 }
 
+/** The graph the schedulers and the MIP work on: units, edges, adjacency and micro-batches. */
 export interface UnitGraph {
   name: string;
   microBatches: number;
@@ -36,7 +39,8 @@ export interface UnitGraph {
   edgeBytes: Map<string, number>;
 }
 
-export function makeUnitGraph(
+/** A unit graph from units and edges (parallel edges summed, self-loops dropped). */
+function makeUnitGraph(
   base: Pick<UnitGraph, "name" | "microBatches" | "overlapFactor">,
   units: Unit[],
   edges: UnitEdge[],
@@ -54,8 +58,8 @@ export function makeUnitGraph(
   const preds: number[][] = units.map(() => []);
   const succs: number[][] = units.map(() => []);
   for (const e of merged) {
-    preds[e.to]!.push(e.from);
-    succs[e.from]!.push(e.to);
+    preds[e.to]?.push(e.from);
+    succs[e.from]?.push(e.to);
   }
   return { ...base, units, edges: merged, preds, succs, edgeBytes: agg };
 }
@@ -78,15 +82,17 @@ export function unitsFromGraph(g: Graph): UnitGraph {
 }
 
 /** Merges groups of units (each group a list of unit indices) into new units; groups must partition the units. */
-export function mergeUnits(ug: UnitGraph, groups: number[][], names?: string[]): UnitGraph {
+function mergeUnits(ug: UnitGraph, groups: number[][], names?: string[]): UnitGraph {
   const of = new Array<number>(ug.units.length).fill(-1);
   groups.forEach((grp, gi) => {
     for (const u of grp) of[u] = gi;
   });
   const units = groups.map((grp, gi) => {
-    const us = grp.map((u) => ug.units[u]!);
+    const us = grp.flatMap((u) => ug.units[u] ?? []);
+    const first = us[0]?.id ?? `group${gi}`;
+    const last = us.at(-1)?.id ?? first;
     return {
-      id: names?.[gi] ?? (us.length === 1 ? us[0]!.id : `${us[0]!.id}..${us[us.length - 1]!.id}`),
+      id: names?.[gi] ?? (us.length === 1 ? first : `${first}..${last}`),
       forward: us.reduce((s, u) => s + u.forward, 0),
       backward: us.reduce((s, u) => s + u.backward, 0),
       weight: us.reduce((s, u) => s + u.weight, 0),
@@ -94,20 +100,19 @@ export function mergeUnits(ug: UnitGraph, groups: number[][], names?: string[]):
       operators: us.flatMap((u) => u.operators),
     };
   });
-  const edges = ug.edges.map((e) => ({ from: of[e.from]!, to: of[e.to]!, bytes: e.bytes }));
+  const edges = ug.edges.map((e) => ({ from: of[e.from] ?? -1, to: of[e.to] ?? -1, bytes: e.bytes }));
   return makeUnitGraph(ug, units, edges);
 }
 
 function reachableAvoiding(ug: UnitGraph, from: number, to: number): boolean {
   // Is `to` reachable from `from` by a path of length ≥ 2 (not the direct edge)?
   const seen = new Set<number>();
-  const stack = ug.succs[from]!.filter((s) => s !== to);
-  while (stack.length > 0) {
-    const v = stack.pop()!;
+  const stack = (ug.succs[from] ?? []).filter((s) => s !== to);
+  for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
     if (v === to) return true;
     if (seen.has(v)) continue;
     seen.add(v);
-    stack.push(...ug.succs[v]!);
+    stack.push(...(ug.succs[v] ?? []));
   }
   return false;
 }
@@ -122,11 +127,9 @@ export function coarsen(ug: UnitGraph, target: number): UnitGraph {
   while (g.units.length > target) {
     let best: { u: number; v: number; w: number } | null = null;
     for (const e of g.edges) {
-      const w =
-        g.units[e.from]!.forward +
-        g.units[e.from]!.backward +
-        g.units[e.to]!.forward +
-        g.units[e.to]!.backward;
+      const [a, b] = [g.units[e.from], g.units[e.to]];
+      if (!a || !b) continue;
+      const w = a.forward + a.backward + b.forward + b.backward;
       if (best && w >= best.w) continue;
       if (reachableAvoiding(g, e.from, e.to)) continue;
       best = { u: e.from, v: e.to, w };
@@ -151,7 +154,7 @@ export function chainStages(ug: UnitGraph, stages: number, explicit?: (number | 
   if (explicit && explicit.length === ug.units.length && explicit.every((s) => s !== undefined)) {
     const n = Math.max(...(explicit as number[])) + 1;
     const groups: number[][] = Array.from({ length: n }, () => []);
-    explicit.forEach((s, u) => groups[s!]!.push(u));
+    for (const [u, s] of explicit.entries()) if (s !== undefined) groups[s]?.push(u);
     const nonEmpty = groups.filter((gr) => gr.length > 0);
     return mergeUnits(
       ug,
@@ -162,9 +165,11 @@ export function chainStages(ug: UnitGraph, stages: number, explicit?: (number | 
   const order = topoOrder(ug.units.length, ug.edges)!;
   const n = order.length;
   const k = Math.min(stages, n);
-  const w = order.map((u) => ug.units[u]!.forward + ug.units[u]!.backward);
   const pre = [0];
-  for (const x of w) pre.push(pre[pre.length - 1]! + x);
+  for (const u of order) {
+    const x = ug.units[u];
+    pre.push((pre.at(-1) ?? 0) + (x ? x.forward + x.backward : 0));
+  }
   // dp[j][i]: best max-load splitting the first i items into j groups.
   const dp: number[][] = Array.from({ length: k + 1 }, () =>
     new Array<number>(n + 1).fill(Number.POSITIVE_INFINITY),

@@ -329,3 +329,15 @@ export function fromFloat32(src: Float32Array, dtype: WritableDType): Uint8Array
     }
   }
 }
+
+/**
+ * Encodes Float32 data as a writable dtype in place (the 16-bit values overwrite the first half of
+ * the buffer: writing slot i touches 32-bit element ⌊i/2⌋, already read). Returns the bytes view.
+ */
+export function encodeInPlace(data: Float32Array, dtype: WritableDType): Uint8Array {
+  if (dtype === "F32") return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bits = new Uint16Array(data.buffer, data.byteOffset, data.length);
+  if (dtype === "BF16") f32ToBf16Bits(data, bits);
+  else f32ToF16Bits(data, bits);
+  return new Uint8Array(data.buffer, data.byteOffset, data.length * 2);
+}

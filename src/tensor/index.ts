@@ -26,6 +26,7 @@ export {
   DTYPES,
   type DType,
   dtypeBytes,
+  encodeInPlace,
   fromFloat32,
   isDType,
   isWidenable,
@@ -85,6 +86,7 @@ export {
 } from "./linalg/index.js";
 export {
   float32Source,
+  numel,
   type ReadFloat32Options,
   type ReadOptions,
   readSafetensorsHeader,

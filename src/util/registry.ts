@@ -14,7 +14,7 @@ import { parseWith } from "../errors/zod.js";
 
 /** What every registry entry has. Entries extend this with their own fields (a `create`, a `run` …). */
 export interface RegistryEntry<P extends z.ZodObject = z.ZodObject> {
-  /** Lowercase words joined by `-` or `_` (mergekit's method names use `_`). */
+  /** Lowercase words (letters and digits, e.g. `1f1b`) joined by `-` or `_` (mergekit's method names use `_`). */
   readonly name: string;
   /** One line: what it does. */
   readonly summary: string;
@@ -45,7 +45,7 @@ export class UnknownNameError extends InputError {
 }
 
 const Meta = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/, "lowercase words joined by - or _"),
+  name: z.string().regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, "lowercase words joined by - or _"),
   summary: z.string().min(1),
   reference: z.string().regex(/^https?:\/\/\S+$/, "an http(s) URL"),
 });

@@ -37,13 +37,22 @@ describe("frugal demo", () => {
     const by = Object.fromEntries(
       j.sections.map((s: { name: string; result: unknown }) => [s.name, s.result]),
     );
-    expect(Object.keys(by).sort()).toEqual(["formulate", "mip", "mole", "plan", "serving", "tensor"]);
+    expect(Object.keys(by).sort()).toEqual([
+      "formulate",
+      "merge",
+      "mip",
+      "mole",
+      "plan",
+      "serving",
+      "tensor",
+    ]);
     expect(by.formulate.matched).toBe(by.formulate.total); // every shipped structured model solves to its reference
     expect(by.plan.plan.makespan).toBe(63); // half of DualPipe's bubble (66 → 63) on its reference setting
     expect(by.serving.hybridGainPoints).toBeGreaterThan(8.9);
     expect(by.tensor.architecture.name).toBe("mixtral");
     expect(by.mole.totals.convertedParamsAfter).toBe(2 * 2 * by.mole.predictedParamsPerKind);
     expect(by.mole.analyses).toHaveLength(5);
+    expect(by.merge.theta0.lore).toBeLessThan(0.5 * by.merge.theta0.average);
     for (const f of ["report.html", "plan.html", "serving.html", "tiny-mixtral/model.safetensors.index.json"])
       expect(existsSync(join(out, f)), f).toBe(true);
   });

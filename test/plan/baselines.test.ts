@@ -7,10 +7,10 @@ import { describe, expect, it } from "vitest";
 import {
   dualpipe,
   dualpipeV,
-  getBaseline,
   gpipe,
   interleaved,
   oneFOneB,
+  SCHEDULES,
   zb1p,
 } from "../../src/plan/schedules/index.js";
 import { simulate } from "../../src/plan/simulate.js";
@@ -112,10 +112,19 @@ describe("DualPipe replay (spec's checked numbers)", () => {
   });
   it("registry entries carry a reference and validate their defaults", () => {
     for (const n of ["gpipe", "1f1b", "interleaved-1f1b", "zb1p", "dualpipe", "dualpipev"]) {
-      const b = getBaseline(n)!;
+      const b = SCHEDULES.get(n);
       expect(b.reference).toMatch(/^https:\/\//);
+      expect(b.summary.length).toBeGreaterThan(0);
       expect(b.params.safeParse({}).success).toBe(true);
     }
+    expect(SCHEDULES.names()).toEqual(["gpipe", "1f1b", "interleaved-1f1b", "zb1p", "dualpipe", "dualpipev"]);
+    expect(SCHEDULES.params("interleaved-1f1b", {})).toEqual({ chunks: 2 });
+  });
+  it("an unknown schedule or parameter is a typed error naming it", () => {
+    expect(() => SCHEDULES.get("zb2p")).toThrow(
+      'schedule: unknown schedule "zb2p"; use one of gpipe, 1f1b, interleaved-1f1b, zb1p, dualpipe, dualpipev',
+    );
+    expect(() => SCHEDULES.params("gpipe", { chunks: 2 })).toThrow(/schedule gpipe parameters/);
   });
 });
 

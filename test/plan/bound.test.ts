@@ -72,7 +72,8 @@ describe("lower bound", () => {
     const place = dualPlacement(2, 2);
     const warm = greedySchedule(ug, cluster, place, GREEDY_RULES.find((r) => r.name === "overlap")!)!;
     const caps = [2, 2];
-    const r = await improveByMip(ug, cluster, place, warm, { timeLimit: 20, memoryCap: caps });
+    // a node limit bounds the work; the time limit is a safety net only
+    const r = await improveByMip(ug, cluster, warm, { timeLimit: 600, nodeLimit: 20_000, memoryCap: caps });
     expect(r.provedOptimal).toBe(true);
     const d = lowerBoundDetail(ug, cluster, place, caps);
     expect(d.bound).toBeLessThanOrEqual(r.sim.makespan + 1e-9);

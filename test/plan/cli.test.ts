@@ -1,54 +1,38 @@
-/** `frugal plan` through commander: JSON on stdout, usage errors, outputs written atomically. */
+/** `frugal plan` as users run it (the built CLI): JSON on stdout, usage errors, outputs written atomically. */
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { command } from "../../src/cli/plan.js";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
 
-async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = 0;
-  try {
-    const p = new Command().name("frugal").exitOverride();
-    command.register(p);
-    await p.parseAsync(["node", "frugal", ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, err, code };
-}
-
-afterEach(() => {
-  process.exitCode = 0;
-});
+const PRESETS =
+  "chain-nonuniform-8, dualpipe-8x20, dualpipe-8x20-overlap, dualpipev-4x10, moe-8, multimodal-4";
 
 describe("frugal plan", () => {
-  it("presets --json lists the five required presets", async () => {
-    const r = await run(["plan", "presets", "--json"]);
-    const names = (JSON.parse(r.out) as { presets: { name: string }[] }).presets.map((p) => p.name);
-    for (const n of ["dualpipe-8x20", "dualpipe-8x20-overlap", "dualpipev-4x10", "moe-8", "multimodal-4"])
-      expect(names).toContain(n);
+  it("presets --json lists the shipped presets with their descriptions and options", async () => {
+    const r = await runCli(["plan", "presets", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const presets = (
+      JSON.parse(r.stdout) as { presets: { name: string; description: string; options: object }[] }
+    ).presets;
+    expect(presets.map((p) => p.name).join(", ")).toBe(PRESETS);
+    const dp = presets.find((p) => p.name === "dualpipe-8x20");
+    expect(dp?.description).toMatch(/^DualPipe's reference figure/);
+    expect(dp?.options).toMatchObject({
+      memoryLimitFrom: "dualpipe",
+      timeLimitSeconds: 60,
+      placement: "auto",
+    });
   });
   it("compare --no-mip --json on dualpipe-8x20: bubbles match the formulas, one JSON document", async () => {
-    const r = await run(["plan", "compare", "--preset", "dualpipe-8x20", "--no-mip", "--json", "--quiet"]);
-    expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out) as {
+    const r = await runCli(["plan", "compare", "--preset", "dualpipe-8x20", "--no-mip", "--json", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
       schedules: { name: string; bubbleMaxSeconds: number; peakMemoryMaxBytes: number }[];
+      inputs: { preset: string; options: { mip: boolean } };
     };
+    expect(doc.inputs).toMatchObject({ preset: "dualpipe-8x20", options: { mip: false } });
     const by = new Map(doc.schedules.map((s) => [s.name, s]));
     expect(by.get("1f1b")!.bubbleMaxSeconds).toBe(21);
     expect(by.get("zb1p")!.bubbleMaxSeconds).toBe(7);
@@ -57,13 +41,70 @@ describe("frugal plan", () => {
       Math.min(...doc.schedules.filter((s) => s.peakMemoryMaxBytes <= 9).map((s) => s.bubbleMaxSeconds)),
     ).toBe(3);
   });
-  it("unknown preset and missing inputs are usage errors (exit 2) with the flag named", async () => {
-    const a = await run(["plan", "compare", "--preset", "nope"]);
-    expect(a.code).toBe(2);
-    expect(a.err).toContain('frugal: error: --preset: unknown preset "nope"; use one of dualpipe-8x20');
-    const b = await run(["plan", "compare"]);
-    expect(b.code).toBe(2);
-    expect(b.err).toContain("frugal: error: --graph: is required without --preset");
+  it("compare on dualpipev-4x10 (human table): the MIP plan meets the bound 63", async () => {
+    const r = await runCli([
+      "plan",
+      "compare",
+      "--preset",
+      "dualpipev-4x10",
+      "--node-limit",
+      "1000",
+      "--quiet",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^schedule\s+devices\s+makespan/);
+    expect(r.stdout).toMatch(/\nmip\s+4\s+63\s+3\s.*\boptimal\b/);
+    expect(r.stdout).toMatch(/MIP: optimal, makespan 63, lower bound 63/);
+  });
+  it("bad flags are usage errors (exit 2) naming the flag", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["plan", "compare", "--preset", "nope"],
+        `frugal: error: --preset: "nope" is not one of ${PRESETS}; run \`frugal plan compare --help\` for usage\n`,
+      ],
+      [
+        ["plan", "compare"],
+        "frugal: error: --graph: is required without --preset; give --preset NAME, or both --graph FILE and --cluster FILE\n",
+      ],
+      [
+        ["plan", "compare", "--preset", "moe-8", "--graph", "g.json"],
+        "frugal: error: --preset: cannot be used with --graph; run `frugal plan compare --help` for usage\n",
+      ],
+      [
+        ["plan", "compare", "--preset", "moe-8", "--seed", "-1"],
+        'frugal: error: --seed: "-1" must be an integer ≥ 0 and ≤ 4294967295; run `frugal plan compare --help` for usage\n',
+      ],
+      [
+        ["plan", "solve", "--preset", "moe-8"],
+        "frugal: error: --out: no output given; give --out FILE (and/or --html, --trace, --export-torch-csv)\n",
+      ],
+    ];
+    for (const [args, err] of cases) {
+      const r = await runCli(args);
+      expect(r.stderr, args.join(" ")).toBe(err);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+    }
+  });
+  it("inputs that cannot be planned are one-line errors (exit 1) naming the place", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-plan-cli-"));
+    const g = join(dir, "g.json");
+    const c = join(dir, "c.json");
+    const op = (id: string) => ({ id, forward: 1, backward: 2, weight: 1, activationBytes: 1 });
+    await writeFile(
+      g,
+      JSON.stringify({ microBatches: 2, operators: [op("a"), op("b")], edges: [{ from: "a", to: "b" }] }),
+    );
+    await writeFile(c, JSON.stringify({ devices: 2 }));
+    const stages = await runCli(["plan", "compare", "--graph", g, "--cluster", c, "--stages", "3"]);
+    expect(stages.code).toBe(1);
+    expect(stages.stderr).toBe(
+      "frugal: error: options.stages: 3 stages but the graph has 2 operators; use at most one stage per operator\n",
+    );
+    await writeFile(c, JSON.stringify({ devices: 0 }));
+    const cluster = await runCli(["plan", "compare", "--graph", g, "--cluster", c]);
+    expect(cluster.code).toBe(1);
+    expect(cluster.stderr).toMatch(/^frugal: error: .*c\.json: devices: /);
   });
   it("solve writes plan, CSV, trace and HTML; refuses to overwrite without --force", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frugal-plan-cli-"));
@@ -71,12 +112,9 @@ describe("frugal plan", () => {
     const csv = join(dir, "s.csv");
     const html = join(dir, "g.html");
     const trace = join(dir, "t.json");
-    const r = await run([
-      "plan",
-      "solve",
-      "--preset",
-      "dualpipev-4x10",
-      "--no-mip",
+    const args = ["plan", "solve", "--preset", "dualpipev-4x10", "--no-mip", "--quiet"];
+    const r = await runCli([
+      ...args,
       "--out",
       out,
       "--export-torch-csv",
@@ -85,33 +123,33 @@ describe("frugal plan", () => {
       html,
       "--trace",
       trace,
-      "--quiet",
     ]);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     for (const f of [out, csv, html, trace]) expect(existsSync(f)).toBe(true);
     const plan = JSON.parse(await readFile(out, "utf8")) as {
       schedule: { summary: { makespanSeconds: number } };
+      comparison: { name: string }[];
     };
     expect(plan.schedule.summary.makespanSeconds).toBe(63);
-    const again = await run([
-      "plan",
-      "solve",
-      "--preset",
-      "dualpipev-4x10",
-      "--no-mip",
-      "--out",
-      out,
-      "--quiet",
-    ]);
+    // the HTML page shows the same comparison table as the terminal
+    const page = await readFile(html, "utf8");
+    for (const c of plan.comparison) expect(page).toContain(`<td>${c.name}</td>`);
+    const again = await runCli([...args, "--out", out]);
     expect(again.code).toBe(1);
-    expect(again.err).toContain("already exists; choose another path or pass --force");
+    expect(again.stderr).toBe(`frugal: error: ${out}: already exists; choose another path or pass --force\n`);
+    const x = join(dir, "x.json");
+    const twice = await runCli([...args, "--out", x, "--trace", x]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe(
+      `frugal: error: --trace: writes to ${x}, as --out does; give each output its own path\n`,
+    );
   });
   it("--dry-run writes nothing", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frugal-plan-cli-"));
     const out = join(dir, "plan.json");
-    const r = await run(["plan", "solve", "--preset", "moe-8", "--out", out, "--dry-run"]);
-    expect(r.code).toBe(0);
-    expect(r.out).toContain("would write");
+    const r = await runCli(["plan", "solve", "--preset", "moe-8", "--out", out, "--dry-run"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("would write");
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ import { parseTorchCsv, TORCH_ACTION_RE, toTorchCsv } from "../../src/plan/expor
 import { countActions } from "../../src/plan/schedule.js";
 import { dualpipe, dualpipeV, zb1p } from "../../src/plan/schedules/index.js";
 import { simulate } from "../../src/plan/simulate.js";
+import { chromeTraceProblems } from "../../src/report/chrome-trace.js";
 import { chain } from "./helpers.js";
 
 describe("PyTorch torch.distributed.pipelining CSV", () => {
@@ -59,7 +60,9 @@ describe("Chrome trace", () => {
     const { ug, cluster } = chain({ stages: 4, microBatches: 8, forwardBackward: 2.5 });
     const s = dualpipe.generate({ stages: ug, cluster }, {});
     const sim = simulate(ug, cluster, s);
-    const t = JSON.parse(toChromeTrace(ug, sim, "dualpipe")) as {
+    const text = toChromeTrace(ug, sim, "dualpipe");
+    expect(chromeTraceProblems(text)).toEqual([]);
+    const t = JSON.parse(text) as {
       traceEvents: { ph: string; pid: number; ts: number; dur: number }[];
     };
     const x = t.traceEvents.filter((e) => e.ph === "X");

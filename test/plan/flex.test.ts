@@ -1,19 +1,26 @@
 /**
  * Flexible placement in the whole-model FDJSSP MIP: the assignment variables find a placement
  * better than the warm start's, checked against brute force over placements × device orders.
+ * Solver work is bounded by node limits; the time limits are a safety net only.
  */
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { placementOf } from "../../src/plan/bound.js";
 import { parseCluster } from "../../src/plan/cluster.js";
-import { runPlan } from "../../src/plan/compare.js";
 import { transformerChain } from "../../src/plan/generators.js";
 import { parseGraph } from "../../src/plan/graph.js";
 import { PlanOptionsSchema } from "../../src/plan/options.js";
-import { solveFlexible } from "../../src/plan/planner/fdjssp-flex.js";
+import { solveWholeModel } from "../../src/plan/planner/fdjssp.js";
 import { improveByMip } from "../../src/plan/planner/lns.js";
+import { runPlan } from "../../src/plan/run.js";
 import type { Action, Schedule } from "../../src/plan/schedule.js";
 import { simulate } from "../../src/plan/simulate.js";
 import { type UnitGraph, unitsFromGraph } from "../../src/plan/units.js";
+import { runCli } from "../helpers/cli.js";
+
+const SAFETY = 600;
+const limits = { timeLimit: SAFETY, nodeLimit: 20_000 };
 
 /** a → b, a → c: two parallel branches after a common root (one micro-batch). */
 function branches(): UnitGraph {
@@ -110,7 +117,14 @@ describe("FDJSSP MIP with assignment variables", () => {
   it("moves a branch to the idle device and reaches the brute-force optimum", async () => {
     const opt = bruteForce(ug, cluster, 2);
     expect(opt).toBeLessThan(warmSim.makespan - 1); // the warm placement is provably worse
-    const r = await solveFlexible({ ug, cluster, warm, warmSim, memoryCap: [10, 10], timeLimit: 20 });
+    const r = await solveWholeModel({
+      ug,
+      cluster,
+      warmSim,
+      memoryCap: [10, 10],
+      placement: "free",
+      ...limits,
+    });
     expect(r.result.status).toBe("optimal");
     expect(r.schedule).not.toBeNull();
     const sim = simulate(ug, cluster, r.schedule!);
@@ -125,26 +139,26 @@ describe("FDJSSP MIP with assignment variables", () => {
 
   it("units with a fixed device keep it", async () => {
     // all three pinned to device 0: nothing can move, the warm start is optimal for it
-    const pinned = await solveFlexible({
+    const pinned = await solveWholeModel({
       ug,
       cluster,
-      warm,
       warmSim,
       memoryCap: [10, 10],
+      placement: "free",
       fixedDevice: [0, 0, 0],
-      timeLimit: 10,
+      ...limits,
     });
     expect(pinned.unitDevice).toEqual([0, 0, 0]);
     expect(simulate(ug, cluster, pinned.schedule!).makespan).toBeCloseTo(warmSim.makespan, 6);
     // b pinned to device 0: c is the one that moves
-    const r = await solveFlexible({
+    const r = await solveWholeModel({
       ug,
       cluster,
-      warm,
       warmSim,
       memoryCap: [10, 10],
+      placement: "free",
       fixedDevice: [undefined, 0, undefined],
-      timeLimit: 10,
+      ...limits,
     });
     expect(r.symmetryBroken).toBe(false);
     expect(r.unitDevice![1]).toBe(0);
@@ -175,7 +189,14 @@ describe("FDJSSP MIP with assignment variables", () => {
     wSim.devices.forEach((d) => expect(d.peakMemoryBytes).toBe(1));
     const opt = bruteForce(ug, cluster, 2, caps);
     expect(opt).toBeGreaterThan(bruteForce(ug, cluster, 2) + 1e-6); // the caps bind
-    const r = await solveFlexible({ ug, cluster, warm: w, warmSim: wSim, memoryCap: caps, timeLimit: 20 });
+    const r = await solveWholeModel({
+      ug,
+      cluster,
+      warmSim: wSim,
+      memoryCap: caps,
+      placement: "free",
+      ...limits,
+    });
     expect(r.result.status).toBe("optimal");
     const sim = simulate(ug, cluster, r.schedule!);
     sim.devices.forEach((d, k) => expect(d.peakMemoryBytes).toBeLessThanOrEqual(caps[k]!));
@@ -184,18 +205,19 @@ describe("FDJSSP MIP with assignment variables", () => {
   });
 
   it("improveByMip: a fixed-placement round first, then the free one from its result; never worse", async () => {
-    const opts = { timeLimit: 10, memoryCap: [10, 10] };
-    const place = placementOf(ug, warm.devices);
-    const fixedRun = await improveByMip(ug, cluster, place, warm, { ...opts, placement: "fixed" });
+    // the fixed-placement rounds can only confirm the warm start here: a node limit of 1 stops them
+    // at the root (status node_limit) and leaves the free round, solved at its root, to prove 7
+    const opts = { timeLimit: SAFETY, nodeLimit: 1, memoryCap: [10, 10] };
+    const fixedRun = await improveByMip(ug, cluster, warm, { ...opts, placement: "fixed" });
     expect(fixedRun.placement).toBe("fixed");
     expect(fixedRun.sim.makespan).toBeCloseTo(warmSim.makespan, 6); // one device: nothing to gain
-    const free = await improveByMip(ug, cluster, place, warm, { ...opts, placement: "free" });
+    const free = await improveByMip(ug, cluster, warm, { ...opts, placement: "free" });
     expect(free.placement).toBe("free");
     expect(free.rounds.length).toBe(2);
     expect(free.sim.makespan).toBeCloseTo(bruteForce(ug, cluster, 2), 6);
     expect(free.provedOptimal).toBe(true);
     // too many operations for assignment variables: fixed, with the reason
-    const big = await improveByMip(ug, cluster, place, warm, { ...opts, placement: "free", flexibleUpTo: 6 });
+    const big = await improveByMip(ug, cluster, warm, { ...opts, placement: "free", flexibleUpTo: 6 });
     expect(big.placement).toBe("fixed");
     expect(big.placementNote).toContain("9 operations");
   });
@@ -220,7 +242,11 @@ describe("runPlan placement option", () => {
     });
   const c = parseCluster({ devices: 2, link: { latencySeconds: 0.25 } });
   it("auto: free on a graph without stage fields, never worse than any candidate", async () => {
-    const run = await runPlan(branchy(3), c, PlanOptionsSchema.parse({ timeLimitSeconds: 4 }));
+    const run = await runPlan(
+      branchy(3),
+      c,
+      PlanOptionsSchema.parse({ timeLimitSeconds: 60, nodeLimit: 5000 }),
+    );
     expect(run.mip!.placement).toBe("free");
     expect(run.mip!.notes[0]).toContain("placement free");
     const mk = run.best!.sim.makespan;
@@ -231,11 +257,15 @@ describe("runPlan placement option", () => {
     const staged = await runPlan(
       parseGraph(transformerChain({ stages: 2, microBatches: 2 })),
       c,
-      PlanOptionsSchema.parse({ timeLimitSeconds: 2 }),
+      PlanOptionsSchema.parse({ timeLimitSeconds: 60, nodeLimit: 5000 }),
     );
     expect(staged.mip!.placement).toBe("fixed");
     expect(staged.mip!.notes[0]).toContain("the graph gives operators' stages");
-    const dual = await runPlan(branchy(2), c, PlanOptionsSchema.parse({ timeLimitSeconds: 2 }));
+    const dual = await runPlan(
+      branchy(2),
+      c,
+      PlanOptionsSchema.parse({ timeLimitSeconds: 60, nodeLimit: 5000 }),
+    );
     expect(dual.mip!.warmStart).toContain("dual");
     expect(dual.mip!.placement).toBe("fixed");
     expect(dual.mip!.notes[0]).toContain("different devices");
@@ -247,7 +277,11 @@ describe("free placement against a per-micro-batch candidate", () => {
     const { multimodal } = await import("../../src/plan/generators.js");
     const g = parseGraph(multimodal({ microBatches: 2 }));
     const c = parseCluster({ devices: 2, link: { latencySeconds: 0.25 } });
-    const run = await runPlan(g, c, PlanOptionsSchema.parse({ timeLimitSeconds: 10, placement: "free" }));
+    const run = await runPlan(
+      g,
+      c,
+      PlanOptionsSchema.parse({ timeLimitSeconds: 60, nodeLimit: 20_000, placement: "free" }),
+    );
     const m = run.mip!;
     expect(m.placement).toBe("free");
     // the per-unit optimum (proved by the free MIP) is above the two-direction greedy schedule
@@ -262,12 +296,6 @@ describe("free placement against a per-micro-batch candidate", () => {
 
 describe("frugal plan --placement", () => {
   it("compare --placement free reports it in the JSON; a bad mode is a usage error", async () => {
-    const { mkdtemp, writeFile } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { Command } = await import("commander");
-    const { vi } = await import("vitest");
-    const { command } = await import("../../src/cli/plan.js");
     const dir = await mkdtemp(join(tmpdir(), "plan-flex-"));
     const g = join(dir, "g.json");
     const cl = join(dir, "c.json");
@@ -285,35 +313,27 @@ describe("frugal plan --placement", () => {
       }),
     );
     await writeFile(cl, JSON.stringify({ devices: 2, link: { latencySeconds: 0.5 } }));
-    const run = async (args: string[]) => {
-      let out = "";
-      const o = vi.spyOn(process.stdout, "write").mockImplementation((x) => {
-        out += String(x);
-        return true;
-      });
-      const e = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-      process.exitCode = 0;
-      try {
-        const p = new Command().name("frugal").exitOverride();
-        command.register(p);
-        await p.parseAsync(["node", "frugal", ...args]);
-      } finally {
-        o.mockRestore();
-        e.mockRestore();
-      }
-      const code = Number(process.exitCode ?? 0);
-      process.exitCode = 0;
-      return { out, code };
-    };
-    const base = ["plan", "compare", "--graph", g, "--cluster", cl, "--time-limit", "4", "--json", "--quiet"];
-    const r = await run([...base, "--placement", "free"]);
-    expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out) as { mip: { placement: string; status: string } };
+    const base = [
+      "plan",
+      "compare",
+      "--graph",
+      g,
+      "--cluster",
+      cl,
+      "--time-limit",
+      "60",
+      "--node-limit",
+      "5000",
+    ];
+    const r = await runCli([...base, "--placement", "free", "--json", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { mip: { placement: string; status: string } };
     expect(doc.mip.placement).toBe("free");
     expect(doc.mip.status).toBe("optimal");
-    // the flag parser throws a UsageError (exit 2 through the CLI's error mapping)
-    await expect(run([...base, "--placement", "anywhere"])).rejects.toThrow(
-      /--placement: must be auto, fixed or free/,
+    const bad = await runCli([...base, "--placement", "anywhere"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'frugal: error: --placement: "anywhere" is not one of auto, fixed, free; run `frugal plan compare --help` for usage\n',
     );
   });
 });

@@ -2,7 +2,7 @@ import { getFloat16, setFloat16 } from "@petamoriken/float16";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { f16ToF32Table, f32ToBf16Bits, f32ToF16Bits } from "../../src/tensor/dtype.js";
-import { DTYPES, fromFloat32, toFloat32, WRITABLE_DTYPES } from "../../src/tensor/index.js";
+import { DTYPES, encodeInPlace, fromFloat32, toFloat32, WRITABLE_DTYPES } from "../../src/tensor/index.js";
 
 /** Reference F32 → BF16 by exact arithmetic on doubles: nearest of the two neighbours, ties to even. */
 function bf16Reference(x: number): number {
@@ -175,6 +175,20 @@ describe("dtypes", () => {
       "F8_E4M3",
     ).filter((v) => !Number.isNaN(v));
     expect(new Set(all).size).toBe(253);
+  });
+
+  it("encodeInPlace writes the same bytes as fromFloat32, into the Float32 buffer itself", () => {
+    fc.assert(
+      fc.property(fc.array(fc.float({ noNaN: true }), { minLength: 1, maxLength: 64 }), (values) => {
+        for (const d of ["F32", "BF16", "F16"] as const) {
+          const want = Array.from(fromFloat32(Float32Array.from(values), d));
+          const buf = Float32Array.from(values);
+          const got = encodeInPlace(buf, d);
+          expect(got.buffer).toBe(buf.buffer);
+          expect(Array.from(got)).toEqual(want);
+        }
+      }),
+    );
   });
 
   it("reads unaligned byte views", () => {

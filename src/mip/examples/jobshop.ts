@@ -27,14 +27,14 @@ export function buildJobShop(inst: JobShop): JobShopModel {
   const horizon = inst.jobs.flat().reduce((s, [, d]) => s + d, 0);
   const start = inst.jobs.map((ops, j) => ops.map((_, k) => m.addVar({ name: `S_${j}_${k}`, ub: horizon })));
   const C = m.addVar({ name: "C", ub: horizon });
-  inst.jobs.forEach((ops, j) => {
-    ops.forEach(([, d], k) => {
-      if (k + 1 < ops.length)
-        m.addConstraint(expr(start[j]![k + 1]!), ">=", expr(start[j]![k]!, d), `prec_${j}_${k}`);
-    });
-    const last = ops.length - 1;
-    m.addConstraint(C, ">=", expr(start[j]![last]!, ops[last]![1]), `end_${j}`);
-  });
+  for (const [j, ops] of inst.jobs.entries()) {
+    const S = start[j] ?? [];
+    for (const [k, [, d]] of ops.entries()) {
+      const [s, next] = [S[k], S[k + 1]];
+      if (s && next) m.addConstraint(expr(next), ">=", expr(s, d), `prec_${j}_${k}`);
+      if (s && !next) m.addConstraint(C, ">=", expr(s, d), `end_${j}`);
+    }
+  }
   const byMachine = new Map<number, [number, number, number][]>();
   inst.jobs.forEach((ops, j) =>
     ops.forEach(([mach, d], k) => {
@@ -44,14 +44,14 @@ export function buildJobShop(inst: JobShop): JobShopModel {
     }),
   );
   for (const [mach, ops] of byMachine) {
-    for (let a = 0; a < ops.length; a++)
-      for (let b = a + 1; b < ops.length; b++) {
-        const [ja, ka, da] = ops[a]!;
-        const [jb, kb, db] = ops[b]!;
+    for (const [a, [ja, ka, da]] of ops.entries())
+      for (const [jb, kb, db] of ops.slice(a + 1)) {
+        const [sa, sb] = [start[ja]?.[ka], start[jb]?.[kb]];
+        if (!sa || !sb) continue;
         const y = m.addVar({ name: `y_${mach}_${ja}_${ka}_${jb}_${kb}`, type: "binary" });
         // y = 1: a before b.  S_b ≥ S_a + d_a − M(1 − y);  S_a ≥ S_b + d_b − M·y
-        m.addConstraint(expr(start[jb]![kb]!, [-1, start[ja]![ka]!], [-horizon, y]), ">=", da - horizon);
-        m.addConstraint(expr(start[ja]![ka]!, [-1, start[jb]![kb]!], [horizon, y]), ">=", db);
+        m.addConstraint(expr(sb, [-1, sa], [-horizon, y]), ">=", da - horizon);
+        m.addConstraint(expr(sa, [-1, sb], [horizon, y]), ">=", db);
       }
   }
   m.setObjective(C, "minimize");

@@ -1,8 +1,11 @@
 /** The schedule as a self-contained HTML Gantt page (devices as rows, memory curves below). */
 import { escapeHtml, type GanttOptions, ganttPage, htmlTable } from "../../report/index.js";
+import { comparisonRow } from "../report.js";
 import type { SimResult } from "../simulate.js";
+import { type PlanTable, planTable } from "../table.js";
 import type { UnitGraph } from "../units.js";
 
+/** The colours and legend of the passes. */
 export const PASS_COLORS = [
   { name: "F", color: "#F4B183", label: "forward (F)" },
   { name: "B", color: "#8FAADC", label: "full backward (B)" },
@@ -11,7 +14,9 @@ export const PASS_COLORS = [
   { name: "FB", color: "#F4B183", label: "overlapped F&B (top F, bottom B)" },
 ];
 
+/** A simulated schedule as Gantt rows (one per device) with live-activation curves. */
 export function ganttOptions(ug: UnitGraph, sim: SimResult, memoryLimit?: number): GanttOptions {
+  const unitId = (u: number | undefined) => ug.units[u ?? -1]?.id ?? String(u);
   return {
     rows: sim.devices.map((d, i) => ({
       name: `device ${i}`,
@@ -23,8 +28,8 @@ export function ganttOptions(ug: UnitGraph, sim: SimResult, memoryLimit?: number
         ...(a.pass === "FB" ? { category2: "B" } : {}),
         title:
           a.pass === "FB"
-            ? `F mb ${a.mb} of ${ug.units[a.unit]!.id} & B mb ${a.mb2} of ${ug.units[a.unit2!]!.id}: ${a.start}–${a.end}`
-            : `${a.pass} mb ${a.mb} of ${ug.units[a.unit]!.id}: ${a.start}–${a.end}`,
+            ? `F mb ${a.mb} of ${unitId(a.unit)} & B mb ${a.mb2} of ${unitId(a.unit2)}: ${a.start}–${a.end}`
+            : `${a.pass} mb ${a.mb} of ${unitId(a.unit)}: ${a.start}–${a.end}`,
       })),
     })),
     categories: PASS_COLORS,
@@ -35,6 +40,10 @@ export function ganttOptions(ug: UnitGraph, sim: SimResult, memoryLimit?: number
   };
 }
 
+/**
+ * The page of one schedule. `table` is the comparison it was chosen from (`planTable`); without
+ * one, the page shows this schedule's own row.
+ */
 export function scheduleHtml(
   ug: UnitGraph,
   sim: SimResult,
@@ -42,11 +51,15 @@ export function scheduleHtml(
   subtitle: string,
   memoryLimit?: number,
   notes: string[] = [],
+  table?: PlanTable,
 ): string {
-  const summary = htmlTable(
-    ["schedule", "makespan", "bubble max", "bubble mean", "bubble ratio", "peak memory"],
-    [[name, sim.makespan, sim.bubbleMax, sim.bubbleMean, sim.bubbleRatio, sim.peakMemoryBytes]],
-  );
+  const limit = sim.devices.map(() => memoryLimit ?? Number.POSITIVE_INFINITY);
+  const t = table ?? planTable([comparisonRow({ name, kind: "baseline", sim }, limit)]);
   const n = notes.map((x) => `<div class="note">${escapeHtml(x)}</div>`).join("");
-  return ganttPage(`Schedule: ${name}`, subtitle, summary + n, ganttOptions(ug, sim, memoryLimit));
+  return ganttPage(
+    `Schedule: ${name}`,
+    subtitle,
+    htmlTable(t.header, t.rows) + n,
+    ganttOptions(ug, sim, memoryLimit),
+  );
 }

@@ -1,3 +1,4 @@
-export * from "./chrome-trace.js";
-export * from "./html.js";
-export * from "./torch-csv.js";
+/** Exports of a schedule: PyTorch compute-only CSV, Chrome trace, HTML Gantt page. */
+export { toChromeTrace } from "./chrome-trace.js";
+export { ganttOptions, PASS_COLORS, scheduleHtml } from "./html.js";
+export { parseTorchCsv, TORCH_ACTION_RE, toTorchCsv } from "./torch-csv.js";

@@ -11,9 +11,11 @@
 import { ScheduleError } from "../errors.js";
 import type { Schedule } from "../schedule.js";
 
+/** The action grammar of `_Action.from_str`. */
 export const TORCH_ACTION_RE =
   /^(\d+)(F|I|B|W|UNSHARD|RESHARD|REDUCE_GRAD|SEND_F|RECV_F|SEND_B|RECV_B)(\d*)$/;
 
+/** A schedule as PyTorch compute-only CSV; a ScheduleError when a stage runs on two ranks. */
 export function toTorchCsv(s: Schedule): string {
   const owner = new Map<number, number>();
   const own = (unit: number, dev: number) => {
@@ -57,7 +59,8 @@ export function parseTorchCsv(text: string): { stage: number; type: string; mb: 
               what: `invalid action "${cell}"`,
               hint: "expected e.g. 2F0",
             });
-          return { stage: Number(m[1]), type: m[2]!, mb: m[3] === "" ? null : Number(m[3]) };
+          const [, stage, type = "", mb] = m;
+          return { stage: Number(stage), type, mb: mb === "" ? null : Number(mb) };
         }),
     );
 }

@@ -4,16 +4,35 @@
  * fits every device's memory cap and beats the incumbent: shorter, or as short and more compact
  * (smaller sum of start times). This is what makes every search "never worse than its start".
  */
+import type { SolveResult } from "../../mip/index.js";
 import type { Cluster } from "../cluster.js";
-import type { Schedule } from "../schedule.js";
+import type { Action, Schedule } from "../schedule.js";
 import { type SimResult, simulate } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
-import { fuseBackwards } from "./fdjssp.js";
+import { type ModelSize, NO_MODEL } from "./fdjssp-model.js";
 
-export function sumStarts(sim: SimResult): number {
+/** Σ of every action's start: smaller is more compact. */
+function sumStarts(sim: SimResult): number {
   let s = 0;
   for (const d of sim.devices) for (const a of d.timeline) s += a.start;
   return s;
+}
+
+/** Merges an I immediately followed by its own W into one full backward B (same device time). */
+function fuseBackwards(s: Schedule): Schedule {
+  return {
+    ...s,
+    devices: s.devices.map((list) => {
+      const out: Action[] = [];
+      for (const a of list) {
+        const prev = out.at(-1);
+        if (a.pass === "W" && prev?.pass === "I" && prev.unit === a.unit && prev.mb === a.mb)
+          out[out.length - 1] = { pass: "B", unit: a.unit, mb: a.mb };
+        else out.push(a);
+      }
+      return out;
+    }),
+  };
 }
 
 /** The re-timed candidate when it fits the caps and beats the incumbent; null otherwise. */
@@ -46,4 +65,63 @@ export function improvesOn(
     sim.makespan < incumbent.makespan - 1e-9 ||
     (sim.makespan <= incumbent.makespan + 1e-9 && sumStarts(sim) < sumStarts(incumbent) - 1e-6);
   return memOk && better ? { schedule, sim } : null;
+}
+
+/** One MIP round of a search: its window, the solver's outcome and whether it was kept. */
+export interface RoundInfo {
+  t0: number;
+  t1: number;
+  status: string;
+  objective: number | null;
+  bound: number | null;
+  seconds: number;
+  accepted: boolean;
+  size: ModelSize;
+}
+
+/** What a round offers: a solve and the schedule it encodes. */
+export interface RoundOutcome {
+  result: SolveResult;
+  schedule: Schedule | null;
+  size: ModelSize;
+}
+
+/** The incumbent of a search and its rounds; it only ever gets better. */
+export class Incumbent {
+  schedule: Schedule;
+  sim: SimResult;
+  readonly rounds: RoundInfo[] = [];
+  /** The round model with the most integer variables. */
+  largest: ModelSize = NO_MODEL;
+  readonly #start: Schedule;
+
+  constructor(
+    readonly ug: UnitGraph,
+    readonly cluster: Cluster,
+    readonly memoryCap: readonly number[],
+    start: Schedule,
+  ) {
+    this.#start = start;
+    this.schedule = start;
+    this.sim = simulate(ug, cluster, start);
+  }
+
+  /** Records a round over [t0, t1) and keeps its schedule when it improves on the incumbent. */
+  offer(r: RoundOutcome, t0: number, t1: number): RoundInfo {
+    if (r.size.integers > this.largest.integers) this.largest = r.size;
+    const next = r.schedule ? improvesOn(this.ug, this.cluster, r.schedule, this.memoryCap, this.sim) : null;
+    if (next) {
+      this.schedule = next.schedule;
+      this.sim = next.sim;
+    }
+    const { status, objective, bound, seconds } = r.result;
+    const info = { t0, t1, status, objective, bound, seconds, accepted: next !== null, size: r.size };
+    this.rounds.push(info);
+    return info;
+  }
+
+  /** The best schedule, named "mip" when a round changed it. */
+  best(): Schedule {
+    return { ...this.schedule, name: this.schedule === this.#start ? this.#start.name : "mip" };
+  }
 }

@@ -1,337 +1,398 @@
 /**
- * The FDJSSP MIP (She et al., arXiv 2503.09357; spec plan.md "Formulation to implement"), over a
- * fixed placement (the upper level's unit → device assignment). Per (unit u, micro-batch m) three
- * operations: F, I (input gradient, B − W) and W. Variables: start S_o ≥ 0; order binaries y for
- * the open pairs of one device; pairing binaries q_ab (forward a and input gradient b of another
- * micro-batch run as one overlapped F&B chunk of overlapFactor·(F + B), its W then takes 0);
- * makespan C. Constraints:
- *   precedence   S_F(u) ≥ S_F(p) + p_F(p) + c_pu;  S_I(u) ≥ end F(u);  S_I(u) ≥ end I(s) + c_us;  S_W ≥ end I;
- *   no overlap   S_j ≥ S_i + p_i − M(1 − before_ij) for open pairs, S_j ≥ S_i + p_i for fixed pairs;
- *   pairing      before_ij + before_ji + q_ij = 1, |S_a − S_b| ≤ M(1 − q_ab), Σ q ≤ 1 per op;
- *   memory       at each forward's start Σ act(forwards before) − Σ act(W before) + act ≤ cap_d;
- *   C ≥ end of every W; C ≤ warm makespan.
- * Big-M = the warm schedule's makespan (tight: every start of a no-worse schedule is below it).
- * Which pairs are open is a neighbourhood of the warm schedule: positions within `window` on the
- * device and starts inside [t0, t1); every other pair keeps the warm order. Orders implied by the
- * graph (F < I < W of one micro-batch) need no binary; fixed pairs at position distance up to
- * 2·window + 1 make all farther orders transitive (any distance > window is a sum of such steps).
+ * The whole-model FDJSSP MIP (She et al., arXiv 2503.09357; spec plan.md "Formulation to
+ * implement"), built by `fdjssp-model.ts` with every operation free and every pair of operations
+ * that may share a device open; its status and bound are then the solver's own. Big-M = the
+ * incumbent's makespan (every start of a no-worse schedule is below it).
+ *
+ * Placement is either fixed (the incumbent's (unit, micro-batch) → device mapping: same-device
+ * indicators are constants) or free, the spec's x_ik: assignment binaries x_uk (unit u on device k,
+ * Σ_k x_uk = 1; a unit with a fixed device keeps it) and a same-device indicator z_uv of two units
+ * linearized from x,
+ *   z_uv ≥ x_uk + x_vk − 1,  z_uv ≤ 1 − x_uk + x_vk,  z_uv ≤ 1 + x_uk − x_vk   (every k),
+ * so that transfers cost c_uv·(1 − z_uv), the no-overlap disjunctions and F&B pairing (q ≤ z) act
+ * only on a shared device, and memory is counted per device with the cap Σ_k x_uk cap_k. A load cut
+ * per device, C ≥ Σ_u x_uk·m·r·(F_u + B_u) (r = ρ when chunks may pair, else 1), tightens the
+ * relaxation. Identical devices (same speed and cap, no fixed unit) are symmetric: devices are
+ * labelled in order of the first unit they hold (x_uk = 0 for k > u, x_uk ≤ Σ_{v<u} x_v,k−1), the
+ * warm start relabelled to match. Free placement is per unit and for small instances only: the
+ * model has O(operations²) binaries.
  */
-import { LinExpr, Model, type SolveResult, solveModel, type Var } from "../../mip/index.js";
+import { MisuseError } from "../../errors/index.js";
+import { LinExpr, type SolveResult } from "../../mip/index.js";
 import type { Cluster } from "../cluster.js";
 import { transferTime } from "../cluster.js";
-import type { Placement } from "../placement.js";
-import type { Action, Schedule } from "../schedule.js";
+import type { Schedule } from "../schedule.js";
 import type { SimResult } from "../simulate.js";
 import type { UnitGraph } from "../units.js";
-import { readIncumbent, toActions } from "./incumbent.js";
+import { addBin, type Bin, FdjsspBuilder, FREE, type ModelSize } from "./fdjssp-model.js";
+import { chunkTime, OP_F, OP_I, type OperationTable, operationTable } from "./operations.js";
 
-const KIND_F = 0;
-const KIND_I = 1;
-const KIND_W = 2;
-
-interface Op {
-  kind: number;
-  unit: number;
-  mb: number;
-  dev: number;
-  /** Base duration on its device. */
-  dur: number;
-  warmStart: number;
-  pos: number;
-}
-
-export interface WindowSpec {
-  t0: number;
-  t1: number;
-  /** Open pairs are at most this far apart in the device's warm order. */
-  window: number;
-}
-
-export interface MipRoundInput {
+/** What the whole-model MIP takes. */
+export interface WholeModelInput {
   ug: UnitGraph;
   cluster: Cluster;
-  place: Placement;
-  warm: Schedule;
+  /** The incumbent (the MIP start), timed by the simulator. */
   warmSim: SimResult;
-  memoryCap: number[];
-  spec: WindowSpec;
+  memoryCap: readonly number[];
+  /** Unit → device: the incumbent's, or assignment variables. */
+  placement: "fixed" | "free";
+  /** Under free placement, a device a unit must keep (undefined: free). */
+  fixedDevice?: readonly (number | undefined)[];
   timeLimit: number;
+  /** Branch-and-bound nodes: a deterministic work limit. */
+  nodeLimit?: number;
   gap?: number;
   seed?: number;
   signal?: AbortSignal;
 }
 
-export interface ModelSize {
-  variables: number;
-  constraints: number;
-  integers: number;
-  nonzeros: number;
-}
-
-export function modelSize(m: Model): ModelSize {
-  return {
-    variables: m.numVars,
-    constraints: m.numConstraints,
-    integers: m.numIntegers,
-    nonzeros: m.numNonzeros,
-  };
-}
-
-export interface MipRoundResult {
+/** The solve, the schedule it encodes, and what the model was. */
+export interface WholeModelResult {
   result: SolveResult;
   schedule: Schedule | null;
   size: ModelSize;
   /** Largest value of the objective's tie-breaker (ε Σ starts): result.bound − tieBreak bounds the makespan. */
   tieBreak: number;
+  /** Device chosen for each unit under free placement (null under fixed placement or without a solution). */
+  unitDevice: number[] | null;
+  /** Whether the identical-device symmetry breaking was applied (free placement only). */
+  symmetryBroken: boolean;
 }
 
-/** Builds and solves one neighbourhood MIP around the warm schedule. */
-export async function solveRound(inp: MipRoundInput): Promise<MipRoundResult> {
-  const { ug, cluster, place, warmSim, spec } = inp;
-  const M = ug.microBatches;
-  const U = ug.units.length;
-  const D = place.devices;
-  const rho = ug.overlapFactor;
-  const sp = (d: number) => cluster.devices[d]!.speed;
-  // --- operations and their warm positions
-  const ops: Op[] = [];
-  const id = (kind: number, u: number, m: number) => (u * M + m) * 3 + kind;
-  for (let u = 0; u < U; u++)
-    for (let m = 0; m < M; m++) {
-      const d = place.of(u, m);
-      const un = ug.units[u]!;
-      ops.push({ kind: KIND_F, unit: u, mb: m, dev: d, dur: un.forward / sp(d), warmStart: 0, pos: 0 });
-      ops.push({
-        kind: KIND_I,
-        unit: u,
-        mb: m,
-        dev: d,
-        dur: (un.backward - un.weight) / sp(d),
-        warmStart: 0,
-        pos: 0,
-      });
-      ops.push({ kind: KIND_W, unit: u, mb: m, dev: d, dur: un.weight / sp(d), warmStart: 0, pos: 0 });
-    }
-  const inc = readIncumbent(warmSim, D, id, (o) => ops[o]!.dur);
-  for (const [o, t] of inc.start) ops[o]!.warmStart = t;
-  const seqs = inc.seqs;
-  const warmPair = inc.pairs; // F op id -> I op id
-  seqs.forEach((s) => s.forEach((o, p) => (ops[o]!.pos = p)));
-  const T = warmSim.makespan;
+/** Unit → device of a schedule when every micro-batch of a unit runs on one device, else null. */
+export function unitDevices(ug: UnitGraph, sim: SimResult): number[] | null {
+  const dev = new Array<number>(ug.units.length).fill(-1);
+  for (const [d, device] of sim.devices.entries())
+    for (const a of device.timeline)
+      for (const u of a.pass === "FB" ? [a.unit, a.unit2 ?? a.unit] : [a.unit]) {
+        if (dev[u] === -1) dev[u] = d;
+        else if (dev[u] !== d) return null;
+      }
+  return dev.every((d) => d >= 0) ? dev : null;
+}
+
+/**
+ * Why free placement does not apply to this instance (null when it does): every micro-batch of a
+ * unit must run on one device in the warm start, and the devices must have one speed.
+ */
+export function flexibleUnsupported(ug: UnitGraph, cluster: Cluster, sim: SimResult): string | null {
+  if (!unitDevices(ug, sim)) return "the warm start runs micro-batches of one unit on different devices";
+  const speed = cluster.devices[0]?.speed;
+  if (cluster.devices.some((d) => d.speed !== speed)) return "the devices have different speeds";
+  return null;
+}
+
+/** How the model places operations: which pairs may share a device, and the memory cap. */
+interface Layout {
+  readonly name: string;
+  readonly symmetric: boolean;
+  /** The MIP's device of a simulated device. */
+  label(d: number): number;
+  /** Adds the assignment variables (free placement), before the starts. */
+  attach(b: FdjsspBuilder): void;
+  /** Whether operations a and b run on one device. */
+  same(a: number, b: number): Bin;
+  /** Pairs of operations of different jobs that may share a device, each once. */
+  pairs(): Iterable<[number, number]>;
+  /** (forward, input gradient of another micro-batch) that may pair. */
+  pairCandidates(): Iterable<[number, number]>;
+  /** Memory rows: every forward whose device has a cap, with the operations it may share it with. */
+  memory(b: FdjsspBuilder, act: (o: number) => number): void;
+  /** Valid inequalities on the makespan. */
+  cuts(b: FdjsspBuilder): void;
+  /** The solution's device of each operation. */
+  deviceOf(values: Float64Array): (o: number) => number;
+  /** The solution's device of each unit (free placement), else null. */
+  unitDevice(values: Float64Array): number[] | null;
+}
+
+/** Builds and solves the whole-horizon MIP around the incumbent. */
+export async function solveWholeModel(inp: WholeModelInput): Promise<WholeModelResult> {
+  const { ug, cluster, warmSim } = inp;
+  const free = inp.placement === "free" ? new FreeLayout(inp) : null;
+  const D = free ? cluster.devices.length : warmSim.devices.length;
+  const table = operationTable(ug, cluster, warmSim, D, free ? (d) => free.label(d) : undefined);
+  const place: Layout = free ?? new FixedLayout(table, inp.memoryCap);
+  const T = table.makespan;
   const BIG = T + 1e-6;
-
-  const m = new Model("fdjssp");
-  const S = ops.map((_, i) => m.addVar({ name: `S_${i}`, lb: 0, ub: T }));
-  const C = m.addVar({ name: "C", lb: 0, ub: T });
-  const inWin = (o: Op) => o.warmStart >= spec.t0 - 1e-9 && o.warmStart < spec.t1;
-  const K = spec.window;
-
-  // --- pairing variables
-  const canPair = rho !== null && rho < 1;
-  const q = new Map<string, Var>(); // `${f},${i}`
-  const qByF = new Map<number, { i: number; v: Var; fb: number }[]>();
-  const qByI = new Map<number, { f: number; v: Var; fb: number }[]>();
-  if (canPair)
-    for (const seq of seqs)
-      for (const f of seq) {
-        const of = ops[f]!;
-        if (of.kind !== KIND_F) continue;
-        for (const i of seq) {
-          const oi = ops[i]!;
-          if (oi.kind !== KIND_I || oi.mb === of.mb) continue;
-          const isWarm = warmPair.get(f) === i;
-          if (!isWarm && (!inWin(of) || !inWin(oi) || Math.abs(oi.pos - of.pos) > K)) continue;
-          const un = ug.units[of.unit]!;
-          const ub = ug.units[oi.unit]!;
-          const fb = (rho! * (un.forward + ub.backward)) / sp(of.dev);
-          const v = m.addVar({ name: `q_${f}_${i}`, type: "binary" });
-          q.set(`${f},${i}`, v);
-          if (!qByF.has(f)) qByF.set(f, []);
-          if (!qByI.has(i)) qByI.set(i, []);
-          qByF.get(f)!.push({ i, v, fb });
-          qByI.get(i)!.push({ f, v, fb });
-        }
-      }
-  // durations as expressions
-  const dur = (o: number): LinExpr => {
-    const op = ops[o]!;
-    const e = new LinExpr().add(op.dur);
-    if (op.kind === KIND_F) for (const p of qByF.get(o) ?? []) e.add(p.v, p.fb - op.dur);
-    else if (op.kind === KIND_I) for (const p of qByI.get(o) ?? []) e.add(p.v, p.fb - op.dur);
-    else {
-      const i = o - 1; // I of the same (u, m)
-      for (const p of qByI.get(i) ?? []) e.add(p.v, -op.dur);
-    }
-    return e;
-  };
-  const durs = ops.map((_, o) => dur(o));
-  const end = (o: number) => new LinExpr().add(S[o]!).add(durs[o]!);
-  for (const [f, list] of qByF)
-    if (list.length > 1)
-      m.addConstraint(new LinExpr().add(sumVars(list.map((x) => x.v))), "<=", 1, `qf_${f}`);
-  for (const [i, list] of qByI)
-    if (list.length > 1)
-      m.addConstraint(new LinExpr().add(sumVars(list.map((x) => x.v))), "<=", 1, `qi_${i}`);
-  for (const [key, v] of q) {
-    const [f, i] = key.split(",").map(Number) as [number, number];
-    m.addConstraint(new LinExpr().add(S[f]!).sub(S[i]!).add(v, BIG), "<=", BIG);
-    m.addConstraint(new LinExpr().add(S[i]!).sub(S[f]!).add(v, BIG), "<=", BIG);
-  }
-
-  // --- precedence
-  const bytes = (a: number, b: number) => ug.edgeBytes.get(`${a},${b}`) ?? 0;
-  for (let u = 0; u < U; u++)
-    for (let mb = 0; mb < M; mb++) {
-      const f = id(KIND_F, u, mb);
-      const i = id(KIND_I, u, mb);
-      const w = id(KIND_W, u, mb);
-      for (const p of ug.preds[u]!) {
-        const c = transferTime(cluster, place.of(p, mb), place.of(u, mb), bytes(p, u));
-        m.addConstraint(S[f]!, ">=", end(id(KIND_F, p, mb)).add(c));
-      }
-      m.addConstraint(S[i]!, ">=", end(f));
-      for (const s of ug.succs[u]!) {
-        const c = transferTime(cluster, place.of(s, mb), place.of(u, mb), bytes(u, s));
-        m.addConstraint(S[i]!, ">=", end(id(KIND_I, s, mb)).add(c));
-      }
-      m.addConstraint(S[w]!, ">=", end(i));
-      m.addConstraint(C, ">=", end(w));
-    }
-
-  // --- device order: open pairs get binaries, near fixed pairs get a precedence row
-  const before = new Map<string, LinExpr | number>(); // `${a},${b}` -> expression of "a before b"
-  const y: { v: Var; a: number; b: number }[] = [];
-  for (const seq of seqs) {
-    const n = seq.length;
-    for (let x = 0; x < n; x++)
-      for (let z = x + 1; z < Math.min(n, x + 2 * K + 2); z++) {
-        const a = seq[x]!;
-        const b = seq[z]!;
-        const oa = ops[a]!;
-        const ob = ops[b]!;
-        const sameJob = oa.unit === ob.unit && oa.mb === ob.mb;
-        if (sameJob) continue; // F < I < W by precedence
-        const open = (z - x <= K && inWin(oa) && inWin(ob)) || warmPair.get(a) === b || warmPair.get(b) === a;
-        if (!open) {
-          m.addConstraint(S[b]!, ">=", end(a));
-          before.set(`${a},${b}`, 1);
-          before.set(`${b},${a}`, 0);
-          continue;
-        }
-        const v = m.addVar({ name: `y_${a}_${b}`, type: "binary" });
-        y.push({ v, a, b });
-        const qab = q.get(`${a},${b}`) ?? q.get(`${b},${a}`);
-        const ba = new LinExpr().add(1).sub(v);
-        if (qab) {
-          ba.sub(qab);
-          m.addConstraint(new LinExpr().add(v).add(qab), "<=", 1);
-        }
-        before.set(`${a},${b}`, new LinExpr().add(v));
-        before.set(`${b},${a}`, ba);
-        // S_b ≥ end_a − BIG(1 − v);  S_a ≥ end_b − BIG(1 − ba)
-        m.addConstraint(new LinExpr().add(S[b]!).sub(end(a)).sub(v, BIG), ">=", -BIG);
-        m.addConstraint(new LinExpr().add(S[a]!).sub(end(b)).add(ba.clone().scale(-BIG)), ">=", -BIG);
-      }
-  }
-  const bef = (a: number, b: number): LinExpr | number => {
-    const e = before.get(`${a},${b}`);
-    if (e !== undefined) return e;
-    return ops[a]!.pos < ops[b]!.pos ? 1 : 0;
-  };
-
-  // --- memory at each forward's start
-  for (let d = 0; d < D; d++) {
-    const cap = inp.memoryCap[d] ?? Number.POSITIVE_INFINITY;
-    if (!Number.isFinite(cap)) continue;
-    const seq = seqs[d]!;
-    for (const a of seq) {
-      const oa = ops[a]!;
-      if (oa.kind !== KIND_F) continue;
-      const e = new LinExpr().add(ug.units[oa.unit]!.activationBytes);
-      let constant = 0;
-      for (const x of seq) {
-        if (x === a) continue;
-        const ox = ops[x]!;
-        const act = ug.units[ox.unit]!.activationBytes;
-        if (act === 0) continue;
-        if (ox.kind === KIND_I) continue;
-        const sign = ox.kind === KIND_F ? 1 : -1;
-        if (ox.kind === KIND_W && ox.unit === oa.unit && ox.mb === oa.mb) continue;
-        const bx = bef(x, a);
-        if (typeof bx === "number") constant += sign * act * bx;
-        else e.add(bx, sign * act);
-      }
-      e.add(constant);
-      m.addConstraint(e, "<=", cap + 1e-9, `mem_${a}`);
-    }
-  }
-  // Makespan first; a small weight on the sum of starts pulls every operation early, so that a
-  // window that cannot shorten the makespan still compacts its part and later windows can.
-  const obj = new LinExpr().add(C);
-  const eps = 0.05 / Math.max(1, ops.length * T);
-  for (const v of S) obj.add(v, eps);
-  m.setObjective(obj, "minimize");
-
-  // --- warm start
-  const ws = new Map<number, number>();
-  ops.forEach((o, i) => ws.set(S[i]!.index, o.warmStart));
-  ws.set(C.index, T);
-  for (const { v, a, b } of y)
-    ws.set(v.index, ops[a]!.pos < ops[b]!.pos && warmPair.get(a) !== b && warmPair.get(b) !== a ? 1 : 0);
-  for (const [key, v] of q) {
-    const [f, i] = key.split(",").map(Number) as [number, number];
-    ws.set(v.index, warmPair.get(f) === i ? 1 : 0);
-  }
-  const size = modelSize(m);
-  const result = await solveModel(m, {
+  const b = new FdjsspBuilder(
+    place.name,
+    table,
+    table.ops.map(() => FREE),
+  );
+  place.attach(b);
+  b.starts(() => [0, T]);
+  const rho = ug.overlapFactor;
+  if (rho !== null && rho < 1)
+    b.pairing(
+      place.pairCandidates(),
+      (f, i) => chunkTime(ug, cluster, table, rho, f, i),
+      () => BIG,
+      (f, i) => place.same(f, i),
+    );
+  b.precedence(ug, (p, s, bytes) => {
+    const c = transferTime(cluster, 0, 1, bytes);
+    return addBin(new LinExpr().add(c), place.same(p, s), -c);
+  });
+  for (const [x, y] of place.pairs()) b.order(x, y, BIG, BIG, place.same(x, y));
+  place.memory(b, (o) => ug.units[table.ops[o]?.unit ?? 0]?.activationBytes ?? 0);
+  place.cuts(b);
+  // tie-breaker: ≤ 0.05 under fixed placement; ≤ 1e-5·T under free placement, inside the solver's
+  // default relative gap, so that proving the makespan optimal does not wait on the sum of starts
+  const n = table.ops.length;
+  const tieBreak = b.objective(free ? 1e-5 / Math.max(1, n) : 0.05 / Math.max(1, n * T));
+  const size = b.size();
+  const result = await b.solve({
     timeLimit: inp.timeLimit,
     gap: inp.gap ?? 1e-4,
-    seed: inp.seed ?? 0,
-    warmStart: { byIndex: ws },
+    ...(inp.nodeLimit !== undefined ? { nodeLimit: inp.nodeLimit } : {}),
+    ...(inp.seed !== undefined ? { seed: inp.seed } : {}),
     ...(inp.signal ? { signal: inp.signal } : {}),
   });
-  const tieBreak = eps * ops.length * T;
-  if (!result.values) return { result, schedule: null, size, tieBreak };
-  const vals = result.values;
-  // --- extract: order by start; paired F/I become one FB action; their W disappears
-  const pairedF = new Map<number, number>(); // F -> I
-  for (const [key, v] of q) {
-    if (vals[v.index]! > 0.5) {
-      const [f, i] = key.split(",").map(Number) as [number, number];
-      pairedF.set(f, i);
-    }
-  }
-  const devices: Action[][] = seqs.map((seq) => {
-    const sorted = [...seq].sort(
-      (a, b) =>
-        vals[S[a]!.index]! - vals[S[b]!.index]! || ops[a]!.kind - ops[b]!.kind || ops[a]!.pos - ops[b]!.pos,
-    );
-    return toActions(sorted, (o) => ops[o]!, pairedF);
-  });
-  return { result, schedule: { name: "mip", devices }, size, tieBreak };
+  const symmetryBroken = place.symmetric;
+  if (!result.values) return { result, schedule: null, size, tieBreak, unitDevice: null, symmetryBroken };
+  const schedule = b.extract(result.values, D, place.deviceOf(result.values));
+  return { result, schedule, size, tieBreak, unitDevice: place.unitDevice(result.values), symmetryBroken };
 }
 
-function sumVars(vs: Var[]): LinExpr {
+const sameJob = (a: number, b: number) => Math.floor(a / 3) === Math.floor(b / 3);
+
+/** Fixed placement: the incumbent's devices; pairs within a device's sequence. */
+class FixedLayout implements Layout {
+  readonly name = "fdjssp";
+  readonly symmetric = false;
+  constructor(
+    readonly table: OperationTable,
+    readonly caps: readonly number[],
+  ) {}
+  label(d: number): number {
+    return d;
+  }
+  attach(): void {}
+  same(a: number, b: number): Bin {
+    return this.table.ops[a]?.dev === this.table.ops[b]?.dev ? 1 : 0;
+  }
+  *pairs(): Iterable<[number, number]> {
+    for (const seq of this.table.seqs)
+      for (const [x, a] of seq.entries()) for (const b of seq.slice(x + 1)) if (!sameJob(a, b)) yield [a, b];
+  }
+  *pairCandidates(): Iterable<[number, number]> {
+    const { ops } = this.table;
+    for (const seq of this.table.seqs)
+      for (const f of seq)
+        if (ops[f]?.kind === OP_F)
+          for (const i of seq) if (ops[i]?.kind === OP_I && ops[i]?.mb !== ops[f]?.mb) yield [f, i];
+  }
+  memory(b: FdjsspBuilder, act: (o: number) => number): void {
+    for (const [d, seq] of this.table.seqs.entries()) {
+      const cap = this.caps[d] ?? Number.POSITIVE_INFINITY;
+      if (!Number.isFinite(cap)) continue;
+      for (const a of seq) if (this.table.ops[a]?.kind === OP_F) b.memoryRow(a, seq, act, cap);
+    }
+  }
+  cuts(): void {}
+  deviceOf(): (o: number) => number {
+    return (o) => this.table.ops[o]?.dev ?? 0;
+  }
+  unitDevice(): null {
+    return null;
+  }
+}
+
+/** Free placement: assignment variables per unit (see the module comment). */
+class FreeLayout implements Layout {
+  readonly name = "fdjssp-flex";
+  readonly symmetric: boolean;
+  readonly #inp: WholeModelInput;
+  readonly #D: number;
+  readonly #speed: number;
+  readonly #caps: number[];
+  readonly #fixed: readonly (number | undefined)[];
+  readonly #label: number[];
+  readonly #warmDev: number[];
+  readonly #x: Bin[][] = [];
+  readonly #sameMemo = new Map<number, Bin>();
+  #b: FdjsspBuilder | null = null;
+
+  constructor(inp: WholeModelInput) {
+    const { ug, cluster, warmSim } = inp;
+    const warmRaw = unitDevices(ug, warmSim);
+    const why = flexibleUnsupported(ug, cluster, warmSim);
+    if (!warmRaw || why)
+      throw new MisuseError({
+        where: "solveWholeModel",
+        what: why ?? "free placement does not apply",
+        hint: "check flexibleUnsupported() first",
+      });
+    this.#inp = inp;
+    this.#D = cluster.devices.length;
+    this.#speed = cluster.devices[0]?.speed ?? 1;
+    this.#caps = Array.from({ length: this.#D }, (_, k) => inp.memoryCap[k] ?? Number.POSITIVE_INFINITY);
+    this.#fixed = inp.fixedDevice ?? [];
+    this.symmetric =
+      this.#fixed.every((f) => f === undefined) && this.#caps.every((c) => c === this.#caps[0]);
+    this.#label = symmetryLabels(warmRaw, this.#D, this.symmetric);
+    this.#warmDev = warmRaw.map((d) => this.#label[d] ?? d);
+    for (const [u, f] of this.#fixed.entries())
+      if (f !== undefined && f !== this.#warmDev[u])
+        throw new MisuseError({
+          where: "solveWholeModel",
+          what: `unit ${u} is fixed on device ${f} but the warm start runs it on device ${this.#warmDev[u]}`,
+          hint: "warm-start from a schedule that respects the fixed devices",
+        });
+  }
+
+  label(d: number): number {
+    return this.#label[d] ?? d;
+  }
+
+  /** x_uk per unit (constants for a fixed unit and, under symmetry breaking, for k > u), Σ_k x_uk = 1. */
+  attach(b: FdjsspBuilder): void {
+    this.#b = b;
+    for (let u = 0; u < this.#inp.ug.units.length; u++) {
+      const f = this.#fixed[u];
+      const row: Bin[] = [];
+      for (let k = 0; k < this.#D; k++) {
+        if (f !== undefined) row.push(k === f ? 1 : 0);
+        else if (this.symmetric && k > u) row.push(0);
+        else row.push(b.variable({ name: `x_${u}_${k}`, type: "binary" }, this.#warmDev[u] === k ? 1 : 0));
+      }
+      this.#x.push(row);
+      if (f === undefined) b.model.addConstraint(sumBins(row), "=", 1, `assign_${u}`);
+    }
+    if (this.symmetric) this.#symmetryRows(b);
+  }
+
+  /** x_uk ≤ Σ_{v<u} x_v,k−1: device k is opened only after device k − 1. */
+  #symmetryRows(b: FdjsspBuilder): void {
+    for (const [u, row] of this.#x.entries())
+      for (const [k, xu] of row.entries()) {
+        if (u === 0 || k === 0 || typeof xu === "number") continue;
+        const prev = this.#x.slice(0, u).map((r) => r[k - 1] ?? 0);
+        b.model.addConstraint(xu, "<=", sumBins(prev));
+      }
+  }
+
+  #at(u: number, k: number): Bin {
+    return this.#x[u]?.[k] ?? 0;
+  }
+
+  same(a: number, b: number): Bin {
+    const ops = this.#b?.ops ?? [];
+    return this.#sameUnits(ops[a]?.unit ?? 0, ops[b]?.unit ?? 0);
+  }
+
+  /** z_uv: a constant when the units' devices are known or cannot coincide, else a linearized variable. */
+  #sameUnits(u: number, v: number): Bin {
+    if (u === v) return 1;
+    const [a, b] = u < v ? [u, v] : [v, u];
+    const key = a * this.#inp.ug.units.length + b;
+    let z = this.#sameMemo.get(key);
+    if (z === undefined) {
+      z = this.#indicator(a, b);
+      this.#sameMemo.set(key, z);
+    }
+    return z;
+  }
+
+  #indicator(a: number, b: number): Bin {
+    const [fa, fb] = [this.#fixed[a], this.#fixed[b]];
+    if (fa !== undefined && fb !== undefined) return fa === fb ? 1 : 0;
+    if (fa !== undefined) return this.#at(b, fa);
+    if (fb !== undefined) return this.#at(a, fb);
+    const ks = Array.from({ length: this.#D }, (_, k) => k);
+    if (!ks.some((k) => this.#at(a, k) !== 0 && this.#at(b, k) !== 0)) return 0;
+    const builder = this.#b;
+    if (!builder)
+      throw new MisuseError({
+        where: "FreeLayout",
+        what: "used before attach()",
+        hint: "attach it to the builder first",
+      });
+    const warm = this.#warmDev[a] === this.#warmDev[b] ? 1 : 0;
+    const z = builder.variable({ name: `z_${a}_${b}`, lb: 0, ub: 1 }, warm);
+    const m = builder.model;
+    for (const k of ks) {
+      const [xa, xb] = [this.#at(a, k), this.#at(b, k)];
+      // z ≥ xa + xb − 1;  z ≤ 1 − xa + xb;  z ≤ 1 + xa − xb
+      m.addConstraint(addBin(addBin(new LinExpr().add(z), xa, -1), xb, -1), ">=", -1);
+      m.addConstraint(addBin(addBin(new LinExpr().add(z), xa, 1), xb, -1), "<=", 1);
+      m.addConstraint(addBin(addBin(new LinExpr().add(z), xa, -1), xb, 1), "<=", 1);
+    }
+    return z;
+  }
+
+  *pairs(): Iterable<[number, number]> {
+    const n = this.#b?.ops.length ?? 0;
+    for (let a = 0; a < n; a++)
+      for (let b = a + 1; b < n; b++) if (!sameJob(a, b) && this.same(a, b) !== 0) yield [a, b];
+  }
+
+  *pairCandidates(): Iterable<[number, number]> {
+    const ops = this.#b?.ops ?? [];
+    for (const [f, of] of ops.entries())
+      if (of.kind === OP_F)
+        for (const [i, oi] of ops.entries()) if (oi.kind === OP_I && oi.mb !== of.mb) yield [f, i];
+  }
+
+  /** At every forward, on the device its unit sits on: the cap Σ_k x_uk·cap_k. */
+  memory(b: FdjsspBuilder, act: (o: number) => number): void {
+    if (!this.#caps.some((c) => Number.isFinite(c))) return;
+    let total = 1;
+    for (const o of b.ops) if (o.kind === OP_F) total += act(b.table.id(OP_F, o.unit, o.mb));
+    const all = [...b.ops.keys()];
+    for (const [a, oa] of b.ops.entries()) {
+      if (oa.kind !== OP_F) continue;
+      const cap = new LinExpr();
+      for (const [k, c] of this.#caps.entries()) addBin(cap, this.#at(oa.unit, k), Math.min(c, total) + 1e-9);
+      b.memoryRow(a, all, act, cap, (o) => this.same(o, a));
+    }
+  }
+
+  /**
+   * Load cut per device: C ≥ Σ_u x_uk · M·(F_u + B_u)·r / speed (r = ρ when chunks may pair: a
+   * chunk ρ(F_a + B_b) costs at least ρ of each half; else 1).
+   */
+  cuts(b: FdjsspBuilder): void {
+    const { ug } = this.#inp;
+    const rho = ug.overlapFactor;
+    const r = rho !== null && rho < 1 ? rho : 1;
+    for (let k = 0; k < this.#D; k++) {
+      const e = new LinExpr();
+      for (const [u, un] of ug.units.entries())
+        addBin(e, this.#at(u, k), (ug.microBatches * r * (un.forward + un.backward)) / this.#speed);
+      b.model.addConstraint(b.C, ">=", e, `load_${k}`);
+    }
+  }
+
+  deviceOf(values: Float64Array): (o: number) => number {
+    const dev = this.unitDevice(values);
+    const ops = this.#b?.ops ?? [];
+    return (o) => dev[ops[o]?.unit ?? 0] ?? 0;
+  }
+
+  unitDevice(values: Float64Array): number[] {
+    const val = (v: Bin) => (typeof v === "number" ? v : (values[v.index] ?? 0));
+    return this.#x.map((row) => {
+      let best = 0;
+      for (const [k, v] of row.entries()) if (val(v) > val(row[best] ?? 0)) best = k;
+      return best;
+    });
+  }
+}
+
+function sumBins(bins: readonly Bin[]): LinExpr {
   const e = new LinExpr();
-  for (const v of vs) e.add(v);
+  for (const v of bins) addBin(e, v);
   return e;
 }
 
-/** Merges an I immediately followed by its own W into one full backward B (same timing, clearer output). */
-export function fuseBackwards(s: Schedule): Schedule {
-  return {
-    ...s,
-    devices: s.devices.map((l) => {
-      const out: Action[] = [];
-      for (let i = 0; i < l.length; i++) {
-        const a = l[i]!;
-        const b = l[i + 1];
-        if (a.pass === "I" && b && b.pass === "W" && b.unit === a.unit && b.mb === a.mb) {
-          out.push({ pass: "B", unit: a.unit, mb: a.mb });
-          i++;
-        } else out.push(a);
-      }
-      return out;
-    }),
-  };
+/** Device relabelling for symmetry breaking: devices numbered in order of the first unit they hold. */
+function symmetryLabels(warm: readonly number[], D: number, symmetric: boolean): number[] {
+  const label = Array.from({ length: D }, (_, k) => k);
+  if (!symmetric) return label;
+  const seen: number[] = [];
+  for (const d of [...warm, ...label]) if (!seen.includes(d)) seen.push(d);
+  for (const [l, d] of seen.entries()) label[d] = l;
+  return label;
 }

@@ -10,43 +10,13 @@
 import { z } from "zod";
 import { ScheduleError } from "../errors.js";
 import type { Action } from "../schedule.js";
-import { type DualOp, dualPipeOps } from "./dualpipe-order.js";
-import type { BaselineInfo } from "./types.js";
+import { dualPipeDevices, dualPipeOps, replayOps } from "./dualpipe-order.js";
+import type { ScheduleEntry } from "./types.js";
 
-function replay(ops: DualOp[], map: (phase: 0 | 1, k: number) => { unit: number; mb: number }): Action[] {
-  const fCount = [0, 0];
-  const bCount = [0, 0];
-  const wQueue: { unit: number; mb: number }[] = [];
-  const out: Action[] = [];
-  const nextF = (p: 0 | 1) => map(p, fCount[p]!++);
-  const nextB = (p: 0 | 1) => map(p, bCount[p]!++);
-  for (const op of ops) {
-    if (op.kind === "F") out.push({ pass: "F", ...nextF(op.phase) });
-    else if (op.kind === "B") {
-      const t = nextB(op.phase);
-      out.push({ pass: op.zb ? "I" : "B", ...t });
-      if (op.zb) wQueue.push(t);
-    } else if (op.kind === "W") {
-      const t = wQueue.shift();
-      if (!t)
-        throw new ScheduleError({
-          where: "dualpipe",
-          what: "weight step with an empty queue",
-          hint: "this is a bug in the op order",
-        });
-      out.push({ pass: "W", ...t });
-    } else {
-      const f = nextF(op.fPhase);
-      const b = nextB(op.bPhase);
-      out.push({ pass: "FB", unit: f.unit, mb: f.mb, unit2: b.unit, mb2: b.mb });
-    }
-  }
-  return out;
-}
-
-export const dualpipe: BaselineInfo = {
+export const dualpipe: ScheduleEntry = {
   name: "dualpipe",
   title: "DualPipe",
+  summary: "bidirectional pipeline: two model copies per rank, overlapped forward & backward chunks",
   reference: "https://github.com/deepseek-ai/DualPipe",
   params: z.object({}).strict(),
   devicesFor: (S, M) => (S % 2 === 0 && M % 2 === 0 && M >= 2 * S ? S : null),
@@ -60,28 +30,14 @@ export const dualpipe: BaselineInfo = {
         what: `needs an even stage count and an even micro-batch count ≥ 2·stages (got ${PP} stages, ${M} micro-batches)`,
         hint: "change the preset or use another schedule",
       });
-    const n = PP / 2;
-    const half = M / 2;
-    const devices: Action[][] = [];
-    for (let r = 0; r < PP; r++) {
-      const second = r >= n ? 1 : 0;
-      const h = Math.min(r, PP - 1 - r);
-      const special = r === n - 1 || r === n;
-      const ops = dualPipeOps(n, h, half - PP + h + 1, special);
-      devices.push(
-        replay(ops, (phase, k) => {
-          const dir = phase ^ second;
-          return dir === 0 ? { unit: r, mb: k } : { unit: PP - 1 - r, mb: half + k };
-        }),
-      );
-    }
-    return { name: "dualpipe", devices };
+    return { name: "dualpipe", devices: dualPipeDevices(PP, M) };
   },
 };
 
-export const dualpipeV: BaselineInfo = {
+export const dualpipeV: ScheduleEntry = {
   name: "dualpipev",
   title: "DualPipeV",
+  summary: "DualPipe cut in half: PP/2 ranks each holding two stages in a V, one model copy",
   reference: "https://github.com/deepseek-ai/DualPipe",
   params: z.object({}).strict(),
   devicesFor: (S, M) => (S % 2 === 0 && M >= S ? S / 2 : null),
@@ -99,7 +55,7 @@ export const dualpipeV: BaselineInfo = {
     const devices: Action[][] = [];
     for (let r = 0; r < N; r++) {
       const ops = dualPipeOps(N, r, M - 2 * N + r + 1, r === N - 1);
-      devices.push(replay(ops, (phase, k) => ({ unit: phase === 0 ? r : S - 1 - r, mb: k })));
+      devices.push(replayOps(ops, (phase, k) => ({ unit: phase === 0 ? r : S - 1 - r, mb: k })));
     }
     return { name: "dualpipev", devices };
   },

@@ -1,11 +1,12 @@
 /** GPipe (Huang et al. 2019, arXiv 1811.06965): all forwards, then all backwards, per stage. */
 import { z } from "zod";
 import type { Action } from "../schedule.js";
-import type { BaselineInfo } from "./types.js";
+import type { ScheduleEntry } from "./types.js";
 
-export const gpipe: BaselineInfo = {
+export const gpipe: ScheduleEntry = {
   name: "gpipe",
   title: "GPipe",
+  summary: "every micro-batch forward, then every backward, per stage",
   reference: "https://arxiv.org/abs/1811.06965",
   params: z.object({}).strict(),
   devicesFor: (S) => S,

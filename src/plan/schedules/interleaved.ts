@@ -7,13 +7,14 @@
 import { z } from "zod";
 import { ScheduleError } from "../errors.js";
 import type { Action } from "../schedule.js";
-import type { BaselineInfo } from "./types.js";
+import type { ScheduleEntry } from "./types.js";
 
 const Params = z.object({ chunks: z.number().int().min(2).default(2) }).strict();
 
-export const interleaved: BaselineInfo<typeof Params> = {
+export const interleaved: ScheduleEntry<typeof Params> = {
   name: "interleaved-1f1b",
   title: "Interleaved 1F1B",
+  summary: "1F1B over v model chunks per device (Megatron's virtual pipeline)",
   reference: "https://arxiv.org/abs/2104.04473",
   params: Params,
   devicesFor: (S, M, p) => (S % p.chunks === 0 && M % (S / p.chunks) === 0 ? S / p.chunks : null),

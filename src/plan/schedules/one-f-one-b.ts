@@ -1,11 +1,12 @@
 /** 1F1B (PipeDream-Flush; Narayanan et al. 2021, arXiv 2104.04473 §2.2): PP−s−1 warm-up forwards, then one forward one backward. */
 import { z } from "zod";
 import type { Action } from "../schedule.js";
-import type { BaselineInfo } from "./types.js";
+import type { ScheduleEntry } from "./types.js";
 
-export const oneFOneB: BaselineInfo = {
+export const oneFOneB: ScheduleEntry = {
   name: "1f1b",
   title: "1F1B",
+  summary: "PP − s − 1 warm-up forwards, then one forward one backward per stage",
   reference: "https://arxiv.org/abs/2104.04473",
   params: z.object({}).strict(),
   devicesFor: (S) => S,

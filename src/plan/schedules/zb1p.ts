@@ -11,11 +11,13 @@ import { z } from "zod";
 import { ScheduleError } from "../errors.js";
 import { GREEDY_RULES, greedySchedule } from "../greedy.js";
 import { linearPlacement } from "../placement.js";
-import type { BaselineInfo } from "./types.js";
+import type { ScheduleEntry } from "./types.js";
 
-export const zb1p: BaselineInfo = {
+export const zb1p: ScheduleEntry = {
   name: "zb1p",
   title: "ZB1P (ZB-H1)",
+  summary:
+    "1F1B with the backward split into input and weight gradients, weight steps deferred into the bubbles",
   reference: "https://arxiv.org/abs/2401.10241",
   params: z.object({}).strict(),
   devicesFor: (S) => S,

@@ -1,5 +1,5 @@
 /** Safetensors files: the validated header, a lazy one-tensor-at-a-time reader, and an atomic streaming writer. */
-export type { SafetensorsHeader, TensorInfo } from "./header.js";
+export { numel, type SafetensorsHeader, type TensorInfo } from "./header.js";
 export {
   type ReadFloat32Options,
   type ReadOptions,

@@ -1,0 +1,32 @@
+/**
+ * passthrough: copies the one input tensor, optionally scaled by the model's `scale`
+ * (mergekit/merge_methods/passthrough.py). With `slices` it stacks layer ranges of models into a
+ * deeper model ("frankenmerge").
+ */
+import { z } from "zod";
+import type { MergeMethod } from "./types.js";
+
+const params = z.object({});
+const tensorParams = z.object({
+  scale: z.number().nullable().default(null).describe("multiply the tensor by this factor"),
+});
+
+/** The passthrough method. */
+export const passthrough: MergeMethod<typeof params, typeof tensorParams> = {
+  name: "passthrough",
+  summary: "copy one model's tensors (with slices: stack layer ranges)",
+  reference: "https://github.com/arcee-ai/mergekit/blob/main/mergekit/merge_methods/passthrough.py",
+  params,
+  tensorParams,
+  requiredParams: [],
+  base: "unused",
+  inputs: { min: 1, max: 1 },
+  random: false,
+  workingCopies: () => 0,
+  merge({ tensors, tensorParams: p }) {
+    const x = tensors[0]!;
+    const s = p[0]!.scale;
+    if (s !== null && s !== 1) for (let j = 0; j < x.length; j++) x[j] = x[j]! * s;
+    return { data: x };
+  },
+};
