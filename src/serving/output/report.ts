@@ -65,7 +65,7 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
   const notes = allNotes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("");
   const body = `${notes}
 <h2>Policies</h2>${table}
-<p>Lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)} s, chain ${lb.chainSeconds.toFixed(2)} s${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)} s`}; binding: ${lb.binding}).
+<p>Lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)} s, chain ${lb.chainSeconds.toFixed(2)} s${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)} s`}, KV memory ${lb.memorySeconds.toFixed(2)} s, release ${lb.releaseSeconds.toFixed(2)} s; binding: ${lb.binding}).
 Slot utilization = Σ requests computing × iteration time / (clients × max batch × makespan); busy = Σ client busy time / (clients × makespan).</p>
 <h2>Where the time above the bound goes</h2>${gapTable}
 <p>On the client that finishes last: its load (bound work of its requests) minus the bound, then the fixed

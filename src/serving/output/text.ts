@@ -51,7 +51,7 @@ export function comparisonText(w: Workload, r: CompareResult): string {
     "",
     renderTable(POLICY_COLUMNS, policyRows(r), { digits: 2 }),
     "",
-    `lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)}, chain ${lb.chainSeconds.toFixed(2)}${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)}`}; binding ${lb.binding})`,
+    `lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)}, chain ${lb.chainSeconds.toFixed(2)}${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)}`}, memory ${lb.memorySeconds.toFixed(2)}, release ${lb.releaseSeconds.toFixed(2)}; binding ${lb.binding}${lb.excluded > 0 ? `; ${lb.excluded} requests no client can hold left out` : ""})`,
     "",
     "where the time above the bound goes (client finishing last; docs/serving.md):",
     renderTable(BREAKDOWN_COLUMNS, breakdownRows(r), { digits: 2 }),
