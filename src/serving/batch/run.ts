@@ -100,6 +100,8 @@ export interface PreparedBatch {
   items: DispatchItem[];
   predictor: LengthPredictor;
   predictorSpec: PredictorSpec;
+  /** What the predictor was fitted on (to create a fresh one for the simulator's prediction). */
+  predictorHistory: { samples: LengthSample[]; source: string | undefined };
   dispatcher: Dispatcher;
   profile: Profile;
   policy: string;
@@ -250,6 +252,7 @@ export async function prepareBatch(opts: BatchOptions): Promise<PreparedBatch> {
     items,
     predictor,
     predictorSpec: spec,
+    predictorHistory: { samples: history, source: historySource },
     dispatcher,
     profile,
     policy,
