@@ -1,5 +1,5 @@
 /**
- * `frugal serving simulate|compare|study|fit|trace`: LLM serving policies on a discrete-event
+ * `frugal serving simulate|compare|study|fit|trace|batch`: LLM serving policies on a discrete-event
  * simulator (vLLM V0/V1, Orca, and the hybrid offline-online method), lower bounds, outputs.
  * Parsing and printing only: one function per subcommand over the `serving` library.
  */
@@ -65,6 +65,7 @@ import {
   withCommonFlags,
   withExamples,
 } from "./common.js";
+import { registerBatch } from "./serving-batch.js";
 
 /** How the library's errors name the workload's options: by the flags that set them. */
 const WHERE = {
@@ -572,5 +573,6 @@ export const command: CliCommand = {
     registerStudy(serving);
     registerFit(serving);
     registerTrace(serving);
+    registerBatch(serving);
   },
 };

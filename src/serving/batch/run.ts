@@ -230,9 +230,9 @@ export async function prepareBatch(opts: BatchOptions): Promise<PreparedBatch> {
     http: { ...httpOptions(opts), retries: 2 },
   });
   notes.push(...counts.notes);
-  const items: DispatchItem[] = pending.map((r) => ({
+  const items: DispatchItem[] = pending.map((r, k) => ({
     index: r.index,
-    promptTokens: counts.tokens[pending.indexOf(r)] ?? 1,
+    promptTokens: counts.tokens[k] ?? 1,
     maxTokens: r.maxTokens,
     sequences: sequencesOf(r),
   }));

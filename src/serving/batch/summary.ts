@@ -248,3 +248,87 @@ export function batchSummaryText(s: BatchSummary): string {
   for (const n of s.notes) lines.push(`note: ${n}`);
   return lines.join("\n");
 }
+
+/** What `--dry-run` prints: the requests to send, how their prompts were counted, the plan and its predicted makespan. */
+export interface BatchPlanDocument {
+  requests: { total: number; alreadyDone: number; toSend: number };
+  policy: string;
+  predictor: { spec: string; description: string };
+  maxConcurrency: number;
+  promptTokens: { sources: Record<string, number> };
+  /** Requests queued per endpoint and their predicted work (seconds under the profile); null when assigned on release. */
+  endpoints: { url: string; queued: number | null; predictedWorkSeconds: number | null }[];
+  /** The simulator's makespan for the plan with the predicted output lengths (null when nothing is left to send). */
+  predictedMakespanSeconds: number | null;
+  profile: string;
+  notes: string[];
+}
+
+/** The plan of a prepared batch (see `BatchPlanDocument`); simulates it with the predicted lengths. */
+export async function batchPlanDocument(
+  p: PreparedBatch,
+  endpoints: readonly string[],
+  signal?: AbortSignal,
+): Promise<BatchPlanDocument> {
+  let predicted: number | null = null;
+  if (p.items.length > 0) {
+    const items = p.items.map((it) => ({ ...it, outputTokens: p.dispatcher.predicted(it.index) }));
+    const run = await simulateDispatch({
+      items,
+      policy: p.policy,
+      policyParams: p.policyParams,
+      endpoints: endpoints.length,
+      maxConcurrency: p.maxConcurrency,
+      predictor: createPredictor(p.predictorSpec, {
+        history: p.predictorHistory.samples,
+        historySource: p.predictorHistory.source,
+        truth: false,
+      }),
+      profile: p.profile,
+      signal,
+    });
+    predicted = run.makespan;
+  }
+  return {
+    requests: {
+      total: p.requests.length,
+      alreadyDone: p.requests.length - p.pending.length,
+      toSend: p.pending.length,
+    },
+    policy: p.policy,
+    predictor: { spec: predictorLabel(p.predictorSpec), description: p.predictor.describe() },
+    maxConcurrency: p.maxConcurrency,
+    promptTokens: { sources: { ...p.tokenSources } },
+    endpoints: endpoints.map((url, j) => ({
+      url,
+      queued: p.plan.queues?.[j]?.length ?? null,
+      predictedWorkSeconds: p.plan.predictedWorkSeconds?.[j] ?? null,
+    })),
+    predictedMakespanSeconds: predicted,
+    profile: p.profile.name,
+    notes: [...p.notes, ...p.plan.notes],
+  };
+}
+
+/** The plan as text. */
+export function batchPlanText(d: BatchPlanDocument): string {
+  const lines = [
+    `dry run: ${d.requests.toSend} of ${d.requests.total} requests to send${d.requests.alreadyDone ? ` (${d.requests.alreadyDone} already in the results file)` : ""}`,
+    `policy ${d.policy}, predictor ${d.predictor.spec} (${d.predictor.description}), max concurrency ${d.maxConcurrency} per endpoint`,
+  ];
+  for (const [j, e] of d.endpoints.entries())
+    lines.push(
+      `  endpoint ${j} ${e.url}: ${e.queued === null ? "assigned on release" : `${e.queued} requests queued`}${e.predictedWorkSeconds === null ? "" : `, predicted work ${e.predictedWorkSeconds.toFixed(1)} s`}`,
+    );
+  if (d.predictedMakespanSeconds !== null)
+    lines.push(
+      `simulator's prediction with the predicted lengths: makespan ${d.predictedMakespanSeconds.toFixed(1)} s (profile ${d.profile})`,
+    );
+  const src = Object.entries(d.promptTokens.sources)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} by ${k}`)
+    .join(", ");
+  if (src) lines.push(`prompt tokens: ${src}`);
+  for (const n of d.notes) lines.push(`note: ${n}`);
+  return lines.join("\n");
+}
