@@ -11,8 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { prepareBatch, runBatch } from "../../src/serving/batch/run.js";
+import { simulateDispatch } from "../../src/serving/batch/sim-adapter.js";
 import { batchSummary, predictRun } from "../../src/serving/batch/summary.js";
-import { builtinProfile } from "../../src/serving/index.js";
+import { builtinProfile, lowerBound, syntheticTrace } from "../../src/serving/index.js";
+import { createPredictor } from "../../src/serving/predict/spec.js";
 import type { Profile } from "../../src/serving/profile/schema.js";
 import { type BatchingServer, type Fault, startBatchingServer } from "../helpers/batching-server.js";
 
@@ -257,5 +259,42 @@ describe("measured against the simulator's prediction (emulated profile)", () =>
     expect(summary.measured.makespanSeconds).toBeGreaterThan(0);
     expect(Math.abs(p?.relativeError ?? 1)).toBeLessThan(0.1);
     expect(summary.requests.succeeded).toBe(16);
+  });
+});
+
+describe("the simulator's prediction of a batch (sim-adapter)", () => {
+  it("runs every request once under each dispatch policy and never beats the lower bound", async () => {
+    const prof = builtinProfile("llama65b");
+    const t = syntheticTrace({
+      requests: 60,
+      prompt: { kind: "lognormal", median: 80, sigma: 0.6, max: 400 },
+      output: { kind: "lognormal", median: 60, sigma: 0.8, max: 300 },
+      seed: 5,
+    });
+    const items = t.requests.map((r, index) => ({
+      index,
+      promptTokens: r.promptTokens,
+      maxTokens: null,
+      sequences: 1,
+      outputTokens: r.outputTokens,
+    }));
+    const lb = lowerBound(t, prof, 3).seconds;
+    for (const policy of ["round-robin", "least-work", "hybrid"]) {
+      const run = await simulateDispatch({
+        items,
+        policy,
+        endpoints: 3,
+        maxConcurrency: 8,
+        predictor: createPredictor({ name: "oracle", params: {} }, { truth: true }),
+        profile: prof,
+        kvCache: "profile",
+      });
+      expect(run.status).toBe("completed");
+      expect(run.requests.every((r) => r.finishTime > 0 && !r.rejected)).toBe(true);
+      for (const c of run.clients)
+        for (let k = 0; k < c.log.start.length; k++)
+          expect((c.log.prefills[k] ?? 0) + (c.log.decodes[k] ?? 0)).toBeLessThanOrEqual(8);
+      expect(run.makespan).toBeGreaterThanOrEqual(lb * (1 - 1e-9));
+    }
   });
 });

@@ -10,6 +10,7 @@
  * simulated client's maximum batch size is therefore `--max-concurrency`. Requests arrive at once
  * (an offline batch).
  */
+import { fitsKv } from "../policies/common.js";
 import type { PolicyInstance } from "../policies/types.js";
 import { vllmV1 } from "../policies/vllm-v1.js";
 import type { LengthPredictor } from "../predict/types.js";
@@ -33,6 +34,12 @@ export interface SimulateDispatchOptions {
   predictor: LengthPredictor;
   /** The servers' time model. */
   profile: Profile;
+  /**
+   * The servers' KV cache: unlimited (default: a real server's is not known to the client) or the
+   * profile's (`kvBlocks`, with preemption by recompute when it runs out, for studies; requests
+   * that can never fit are left out, as a server refuses them).
+   */
+  kvCache?: "unlimited" | "profile";
   signal?: AbortSignal;
 }
 
@@ -88,7 +95,22 @@ export function dispatchPolicy(dispatcher: Dispatcher, items: readonly DispatchI
 
 /** Simulates a batch as `serving batch` would run it (see the header). */
 export async function simulateDispatch(opts: SimulateDispatchOptions): Promise<SimRun> {
-  const requests: Request[] = opts.items.map((it, id) => ({
+  const items =
+    opts.kvCache === "profile"
+      ? opts.items.filter((it) =>
+          fitsKv(
+            {
+              id: 0,
+              arrival: 0,
+              promptTokens: it.promptTokens,
+              outputTokens: Math.max(1, it.outputTokens ?? 1),
+            },
+            opts.profile.client,
+            false,
+          ),
+        )
+      : opts.items;
+  const requests: Request[] = items.map((it, id) => ({
     id,
     arrival: 0,
     promptTokens: it.promptTokens,
@@ -102,18 +124,18 @@ export async function simulateDispatch(opts: SimulateDispatchOptions): Promise<S
     client: {
       ...opts.profile.client,
       maxBatchSize: opts.maxConcurrency,
-      // the prediction models time, not memory: the servers' KV caches are not known here
-      kvBlocks: Number.MAX_SAFE_INTEGER,
+      // by default the prediction models time, not memory: the servers' KV caches are not known here
+      kvBlocks: opts.kvCache === "profile" ? opts.profile.client.kvBlocks : Number.MAX_SAFE_INTEGER,
       maxBatchedTokens: Math.max(opts.profile.client.maxBatchedTokens, opts.maxConcurrency * longestPrompt),
     },
   };
   const dispatcher = createDispatcher(
     opts.policy,
-    opts.items,
+    items,
     { endpoints: opts.endpoints, maxConcurrency: opts.maxConcurrency, predictor: opts.predictor, profile },
     opts.policyParams ?? {},
   );
-  return simulate(trace, profile, dispatchPolicy(dispatcher, opts.items), {
+  return simulate(trace, profile, dispatchPolicy(dispatcher, items), {
     clients: opts.endpoints,
     signal: opts.signal,
   });
