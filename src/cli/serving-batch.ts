@@ -156,8 +156,17 @@ async function batchCommand(input: string, flags: BatchFlags): Promise<void> {
     );
     const run = await runBatch(opts, prepared);
     bar.stop();
-    const predicted = await predictRun(run);
+    // the run is done and its results written: a prediction that cannot be made (e.g. a batch past
+    // the simulator's limits) is a note, not a failure
+    let predicted: Awaited<ReturnType<typeof predictRun>> = null;
+    let noPrediction: string | null = null;
+    try {
+      predicted = await predictRun(run);
+    } catch (e) {
+      noPrediction = `no simulator prediction: ${e instanceof Error ? e.message : String(e)}`;
+    }
     const summary = batchSummary(run, predicted);
+    if (noPrediction) summary.notes.push(noPrediction);
     if (flags.report !== undefined) {
       await writeAtomic(flags.report, batchReportHtml(run, summary, predicted), {
         force: flags.force,
