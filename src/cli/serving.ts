@@ -555,7 +555,8 @@ function registerTrace(serving: Command): void {
 
 export const command: CliCommand = {
   name: "serving",
-  summary: "simulate and compare LLM serving policies (vLLM, Orca, hybrid offline-online)",
+  summary:
+    "simulate and compare LLM serving policies (vLLM, Orca, hybrid offline-online); run batches on OpenAI-compatible servers",
   example: "frugal serving compare --preset gsm8k-llama65b",
   register(program: Command) {
     const serving = program
@@ -567,6 +568,7 @@ export const command: CliCommand = {
       "frugal serving compare --preset gsm8k-llama65b --report serving.html",
       "frugal serving simulate --trace trace.csv --policy vllm-v0 --clients 8",
       "frugal serving study --cases 100",
+      "frugal serving batch requests.jsonl --endpoint http://localhost:8000/v1 --out results.jsonl",
     ]);
     registerSimulate(serving);
     registerCompare(serving);
