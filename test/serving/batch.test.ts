@@ -108,6 +108,30 @@ describe("serving batch on the loopback emulator (a test double for real servers
     expect(body.choices[0].message.content.length).toBeGreaterThan(0);
   });
 
+  it("without streaming: answers from the JSON body, output lengths from usage, no TTFT", async () => {
+    const s = await serve({ stepMs: 2, perRequestMs: 0, maxBatch: 8, tokenize: false });
+    const input = await batchFile(lengths(6, 2, 9), "/v1/completions");
+    const out = outFile();
+    const r = await runBatch({
+      input,
+      out,
+      endpoints: [s.url],
+      maxConcurrency: 2,
+      stream: false,
+      retry: fastRetry,
+    });
+    expect(r.status).toBe("completed");
+    expect(r.streamed).toBe(false);
+    expect(s.served.every((x) => !x.stream)).toBe(true);
+    expect(r.records.map((x) => x.outputTokens ?? 0).sort((x, y) => x - y)).toEqual(
+      lengths(6, 2, 9).sort((x, y) => x - y),
+    );
+    expect(r.records.every((x) => x.firstTokenSeconds === null)).toBe(true);
+    // no /tokenize on this server: prompt tokens counted locally or by characters, and said so
+    expect(r.prepared.tokenSources.server).toBe(0);
+    expect(resultLines(out)).toHaveLength(6);
+  });
+
   it("retries 429/5xx and dropped connections; writes a permanent failure with its error, once", async () => {
     const fault = ({ key, attempt }: { key: string; attempt: number }): Fault | null => {
       if (key === "req-0" && attempt <= 2) return { kind: "status", status: 503 };
