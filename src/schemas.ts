@@ -9,6 +9,7 @@ import { mergeConfigJsonSchema } from "./merge/config/json-schema.js";
 import { moleConfigJsonSchema } from "./mole/format.js";
 import { clusterJsonSchema, graphJsonSchema } from "./plan/schemas.js";
 import { batchInputJsonSchema, batchOutputJsonSchema } from "./serving/batch/format.js";
+import { profileJsonSchema } from "./serving/profile/schema.js";
 
 /** File name in `schemas/` → the schema's JSON. */
 export const JSON_SCHEMAS: Readonly<Record<string, () => Record<string, unknown>>> = {
@@ -19,4 +20,5 @@ export const JSON_SCHEMAS: Readonly<Record<string, () => Record<string, unknown>
   "mole-config.schema.json": moleConfigJsonSchema,
   "serving-batch-input.schema.json": batchInputJsonSchema,
   "serving-batch-output.schema.json": batchOutputJsonSchema,
+  "serving-profile.schema.json": profileJsonSchema,
 };

@@ -21,7 +21,7 @@ import { checkOutputPaths, readText, writeAtomic } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
 import { choiceOption, intArg, numberArg, positiveInt, positiveNumber, seedArg } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -481,11 +481,8 @@ function strategiesAction(flags: GlobalFlags): void {
   );
 }
 
-/** The `formulate` command. */
-export const command: CliCommand = {
-  name: "formulate",
-  summary: "word problems to solved optimization models (structured models, BPP-Search with an LLM)",
-  example: "frugal formulate solve-model examples/formulate/mamo-complex-001-diet.json",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const f = program
       .command("formulate")

@@ -53,7 +53,7 @@ import {
   positiveNumber,
   seedArg,
 } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -553,11 +553,8 @@ function registerTrace(serving: Command): void {
   syn.action(action(syntheticCommand));
 }
 
-export const command: CliCommand = {
-  name: "serving",
-  summary:
-    "simulate and compare LLM serving policies (vLLM, Orca, hybrid offline-online); run batches on OpenAI-compatible servers",
-  example: "frugal serving compare --preset gsm8k-llama65b",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const serving = program
       .command("serving")
