@@ -5,7 +5,7 @@
  * running the profile's time model, with the output lengths the servers actually produced).
  *
  * Definitions (times in seconds from the run's start, when the first request could be sent):
- * - makespan: the last answer's time; throughput: answered requests and output tokens per second of it;
+ * - makespan: the last answer's time; throughput: successful requests and output tokens per second of it;
  * - an endpoint's busy fraction: the share of the makespan with at least one request in flight;
  *   its slot utilization: mean requests in flight / `--max-concurrency` over the makespan;
  * - latency: answer time − release time; TTFT: first streamed output token − release time.
@@ -199,7 +199,7 @@ export function batchSummary(run: BatchRunResult, predicted: SimRun | null): Bat
     promptTokens: { sources: { ...p.tokenSources } },
     measured: {
       makespanSeconds: T,
-      requestsPerSecond: T > 0 ? recs.length / T : 0,
+      requestsPerSecond: T > 0 ? ok.length / T : 0,
       outputTokensPerSecond: T > 0 ? outTokens / T : 0,
       endpoints,
       latencySeconds: lat.length ? summarize(lat) : null,
