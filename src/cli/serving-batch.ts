@@ -56,6 +56,7 @@ type BatchFlags = GlobalFlags & {
   timeout?: number;
   onInterrupt: "wait" | "cancel";
   force?: boolean;
+  restart?: boolean;
   retryFailed?: boolean;
   report?: string;
   dryRun?: boolean;
@@ -132,7 +133,7 @@ async function batchCommand(input: string, flags: BatchFlags): Promise<void> {
       ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout * 1000 }),
     },
     apiKey: apiKeyFromEnv(),
-    restart: !!flags.force && !flags.dryRun,
+    restart: !!flags.restart && !flags.dryRun,
     retryFailed: flags.retryFailed,
     onInterrupt: flags.onInterrupt,
     signal: stop,
@@ -244,7 +245,8 @@ export function registerBatch(serving: Command): void {
       ]).default("wait"),
     )
     .option("--retry-failed", "send again the requests whose results in --out are failures")
-    .option("--force", "start over: empty --out instead of resuming; overwrite --report")
+    .option("--restart", "start over: empty --out instead of resuming (the results in it are lost)")
+    .option("--force", "overwrite --report")
     .option("--report <file>", "write a self-contained HTML report (timelines, latency and TTFT CDFs)")
     .option("--dry-run", "read, count and plan; print the plan and its predicted makespan; send nothing");
   withCommonFlags(cmd);

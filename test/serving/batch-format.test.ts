@@ -113,7 +113,7 @@ describe("batch results file", () => {
   });
 
   it("pins the errors of a file that is not this batch's results", () => {
-    const hint = "choose another output file, or pass --force to start over";
+    const hint = "choose another output file, or pass --restart to start over";
     const cases: [string, string][] = [
       ["hello\n", "out.jsonl: line 1: is not JSON, so this is not a results file to resume"],
       [`${line({ custom_id: "a" })}\n`, "out.jsonl: line 1"],

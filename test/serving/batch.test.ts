@@ -132,6 +132,20 @@ describe("serving batch on the loopback emulator (a test double for real servers
     expect(resultLines(out)).toHaveLength(6);
   });
 
+  it("restart empties the results file and sends everything again; resume sends nothing", async () => {
+    const s = await serve({ stepMs: 2, perRequestMs: 0, maxBatch: 8 });
+    const input = await batchFile(lengths(5, 1, 4));
+    const out = outFile();
+    await runBatch({ input, out, endpoints: [s.url], retry: fastRetry });
+    const resumed = await runBatch({ input, out, endpoints: [s.url], retry: fastRetry });
+    expect(resumed.records).toHaveLength(0);
+    expect(s.served).toHaveLength(5);
+    const again = await runBatch({ input, out, endpoints: [s.url], retry: fastRetry, restart: true });
+    expect(again.records).toHaveLength(5);
+    expect(s.served).toHaveLength(10);
+    expect(resultLines(out)).toHaveLength(5);
+  });
+
   it("retries 429/5xx and dropped connections; writes a permanent failure with its error, once", async () => {
     const fault = ({ key, attempt }: { key: string; attempt: number }): Fault | null => {
       if (key === "req-0" && attempt <= 2) return { kind: "status", status: 503 };

@@ -25,7 +25,7 @@ export interface ExistingResults {
   droppedBytes: number;
 }
 
-const HINT = "choose another output file, or pass --force to start over";
+const HINT = "choose another output file, or pass --restart to start over";
 
 /**
  * Parses a results file's bytes against the input's requests: complete lines only (see the
@@ -73,7 +73,7 @@ export function parseResults(buf: Buffer, file: string, requests: readonly Batch
 
 /** Options of `openResults`. */
 export interface OpenResultsOptions {
-  /** Start over: an existing file is emptied (`--force`). */
+  /** Start over: an existing file is emptied (`--restart`). */
   restart?: boolean;
   /** Drop failed results (error, or a non-2xx response) so those requests are sent again. */
   retryFailed?: boolean;
