@@ -80,6 +80,8 @@ describe("serving batch CLI (against the loopback emulator, a test double)", () 
     expect(second.code, second.stderr).toBe(0);
     const summary = JSON.parse(second.stdout);
     expect(summary.status).toBe("completed");
+    // progress on stderr: done/total, failed, in flight (and an ETA while running)
+    expect(second.stderr).toMatch(/batch: \d+\/\d+ 0 failed, \d+ in flight/);
     expect(summary.requests.alreadyDone).toBe(before);
     expect(summary.requests.succeeded).toBe(30 - before);
     const ids = idsOf(out);
