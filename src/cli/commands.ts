@@ -45,7 +45,8 @@ export const commands: readonly CliCommand[] = [
   },
   {
     name: "serving",
-    summary: "simulate and compare LLM serving policies (vLLM, Orca, hybrid offline-online)",
+    summary:
+      "simulate and compare LLM serving policies (vLLM, Orca, hybrid offline-online); run batches on OpenAI-compatible servers",
     example: "frugal serving compare --preset gsm8k-llama65b",
     load: () => import("./serving.js"),
   },
