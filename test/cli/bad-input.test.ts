@@ -36,7 +36,8 @@ function tableRows(md: string): Row[] {
       continue;
     }
     const [, input = "", command = "", exit = "", , stderr = ""] = m;
-    rows.push({ input, args: command.split(" "), exit: Number(exit), stderr });
+    // A | inside a cell is written \| (GitHub's table syntax).
+    rows.push({ input, args: command.split(" "), exit: Number(exit), stderr: stderr.replaceAll("\\|", "|") });
   }
   return rows;
 }
