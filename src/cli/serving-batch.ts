@@ -3,8 +3,7 @@
  * file run on OpenAI-compatible servers by a dispatch policy (src/serving/batch). Parsing and
  * printing only.
  *
- * Ctrl-C has two stages here (the shared `interruptSignal` exits at once on the second signal,
- * which would cut requests off without saying so): the first stops dispatching and waits for the
+ * Ctrl-C has two stages here (`interruptStages`): the first stops dispatching and waits for the
  * requests in flight (or cancels them with --on-interrupt cancel), the second cancels them, a
  * third exits at once. The results file is valid at every stage; the command exits 130.
  */
@@ -35,6 +34,7 @@ import {
   emit,
   type GlobalFlags,
   INTERRUPTED_EXIT,
+  interruptStages,
   log,
   progressFor,
   withCommonFlags,
@@ -65,35 +65,14 @@ type BatchFlags = GlobalFlags & {
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** SIGINT/SIGTERM in stages (see the header). */
-function stagedInterrupts(flags: GlobalFlags): {
-  stop: AbortSignal;
-  cancel: AbortSignal;
-  dispose: () => void;
-} {
-  const stop = new AbortController();
-  const cancel = new AbortController();
-  const onSig = () => {
-    if (!stop.signal.aborted) {
-      log(
-        flags,
-        "frugal: interrupted; no new requests are sent, waiting for those in flight (Ctrl-C again cancels them)",
-      );
-      stop.abort();
-    } else if (!cancel.signal.aborted) {
-      log(flags, "frugal: cancelling the requests in flight (they have no result line; a rerun sends them)");
-      cancel.abort();
-    } else process.exit(INTERRUPTED_EXIT);
-  };
-  process.on("SIGINT", onSig);
-  process.on("SIGTERM", onSig);
-  return {
-    stop: stop.signal,
-    cancel: cancel.signal,
-    dispose: () => {
-      process.off("SIGINT", onSig);
-      process.off("SIGTERM", onSig);
-    },
-  };
+function stagedInterrupts(): { stop: AbortSignal; cancel: AbortSignal; dispose: () => void } {
+  const { signals, dispose } = interruptStages([
+    "frugal: interrupted; no new requests are sent, waiting for those in flight (Ctrl-C again cancels them)",
+    "frugal: cancelling the requests in flight (they have no result line; a rerun sends them)",
+  ]);
+  const [stop, cancel] = signals;
+  if (!stop || !cancel) throw new Error("two interrupt stages expected");
+  return { stop, cancel, dispose };
 }
 
 async function batchCommand(input: string, flags: BatchFlags): Promise<void> {
@@ -112,7 +91,7 @@ async function batchCommand(input: string, flags: BatchFlags): Promise<void> {
   }
   dispatchPolicies.params(flags.policy, policyParams, `--param ${flags.policy}`);
   const bar = progressFor(flags);
-  const { stop, cancel, dispose } = stagedInterrupts(flags);
+  const { stop, cancel, dispose } = stagedInterrupts();
   const opts: BatchOptions = {
     input,
     out: flags.out,

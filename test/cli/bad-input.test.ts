@@ -44,6 +44,13 @@ function tableRows(md: string): Row[] {
 const profile = (prefill: string, client = '"maxBatchSize":16,"kvBlocks":100') =>
   `{"name":"p","timeModel":{"prefill":${prefill},"decode":{"alpha":0.05}},"client":{${client}}}\n`;
 const HEADER = "arrival_s,prompt_tokens,output_tokens\n";
+const batchLine = (id: string) =>
+  JSON.stringify({
+    custom_id: id,
+    method: "POST",
+    url: "/v1/chat/completions",
+    body: { model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 5 },
+  });
 
 /** The files the table's introduction describes. */
 const FILES: Record<string, string | Uint8Array> = {
@@ -57,6 +64,9 @@ const FILES: Record<string, string | Uint8Array> = {
   "zero.profile.json": profile('{"alpha":0,"beta":0}'),
   "batch.profile.json": profile('{"alpha":0.05,"beta":0.001}', '"maxBatchSize":1e9,"kvBlocks":100'),
   "exists.html": "<html></html>\n",
+  "bad.jsonl": `${batchLine("a")}\n{"method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[]}}\n`,
+  "dup.jsonl": `${batchLine("a")}\n${batchLine("a")}\n`,
+  "emb.jsonl": '{"custom_id":"a","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"x"}}\n',
 };
 
 let dir = "";
@@ -81,7 +91,7 @@ beforeAll(async () => {
 }, 180_000);
 
 describe("docs/conventions.md: bad input and what it gets", () => {
-  it("has the serving rows, each naming only files the test makes", () => {
+  it("has the rows, each naming only files the test makes (URLs aside)", () => {
     expect(rows.length).toBeGreaterThanOrEqual(20);
     const known = new Set([
       ...Object.keys(FILES),
@@ -90,9 +100,12 @@ describe("docs/conventions.md: bad input and what it gets", () => {
       "same.out",
       "t.csv/r.html",
       "s.csv",
+      "r.jsonl",
     ]);
     for (const r of rows)
-      for (const a of r.args) if (/\.(csv|json|html|out)$|\/|-dir$/.test(a)) expect(known, a).toContain(a);
+      for (const a of r.args)
+        if (!/^[a-z]+:\/\//.test(a) && /\.(csv|json|jsonl|html|out)$|\/|-dir$/.test(a))
+          expect(known, a).toContain(a);
   });
 
   it("every row: the exit code and the one stderr line of the table, nothing on stdout, nothing written", async () => {
