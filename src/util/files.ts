@@ -191,10 +191,16 @@ export async function writeFileAtomic<T>(
   }
 }
 
-/** The error to throw when writing `path` failed: typed errors pass through, others become IoError. */
-export function writeError(path: string, e: unknown): FrugalError {
+/**
+ * The error to throw when writing `path` failed: typed errors pass through, the system's I/O errors
+ * (those with an errno code) become an IoError naming the file; anything else is not about the file
+ * (a bug in the code producing the bytes) and passes through unchanged, so it is not reported as
+ * an unwritable folder.
+ */
+export function writeError(path: string, e: unknown): unknown {
   if (e instanceof FrugalError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== "string") return e;
   return new IoError({
     where: path,
     what: `cannot write (${code === "ENOSPC" ? "the disk is full" : code === "EACCES" ? "permission denied" : (e as Error).message})`,

@@ -3,8 +3,14 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/errors/index.js";
-import { readStructured, writeAtomic, writeFolderAtomic } from "../../src/util/files.js";
+import { InputError, IoError } from "../../src/errors/index.js";
+import {
+  readStructured,
+  writeAtomic,
+  writeError,
+  writeFileAtomic,
+  writeFolderAtomic,
+} from "../../src/util/files.js";
 
 describe("atomic outputs", () => {
   it("a failed folder build leaves nothing behind, not even the temporary folder", async () => {
@@ -39,5 +45,28 @@ describe("atomic outputs", () => {
     await writeFile(f, "{ nope");
     await expect(readStructured(f)).rejects.toThrow(InputError);
     await expect(readStructured(f)).rejects.toThrow(/c\.json: not valid JSON/);
+  });
+});
+
+describe("writeError", () => {
+  it("names the file for the system's I/O errors, and lets other errors through unchanged", async () => {
+    const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    const io = writeError("out.bin", full);
+    expect(io).toBeInstanceOf(IoError);
+    expect((io as IoError).message).toBe(
+      "out.bin: cannot write (the disk is full); check the folder is writable and the disk has space",
+    );
+    const bad = new InputError({ where: "a.json", what: "bad", hint: "fix it" });
+    expect(writeError("out.bin", bad)).toBe(bad);
+    const bug = new RangeError("offset out of range");
+    expect(writeError("out.bin", bug)).toBe(bug);
+    // Through an atomic write: a bug while producing the bytes is not reported as an unwritable folder.
+    const dir = await mkdtemp(join(tmpdir(), "frugal-files-"));
+    await expect(
+      writeFileAtomic(join(dir, "x.bin"), async () => {
+        throw bug;
+      }),
+    ).rejects.toBe(bug);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
