@@ -145,6 +145,7 @@ function human(run: PlanRun): string {
     for (const n of m.notes) lines.push(`  ${n}`);
   }
   for (const n of run.notes) lines.push(`note: ${n}`);
+  if (run.interrupted) lines.push("interrupted: this is the best plan found before the stop");
   return lines.join("\n");
 }
 
@@ -193,7 +194,7 @@ async function solveAction(flags: SolveFlags): Promise<void> {
     emit(
       flags,
       { inputs: inputsRecord(inp), status: "infeasible", mip: mipRecord(run), written: [] },
-      () => `infeasible: ${why}`,
+      () => `infeasible: ${why}\nnothing was written (${paths.join(", ")})`,
     );
     return;
   }

@@ -1,6 +1,6 @@
 /**
- * Worker-thread entry: receives one solve request, runs HiGHS, posts progress and the result.
- * The stop flag is a shared Int32Array the caller sets to 1 to interrupt (read in HiGHS callbacks).
+ * Worker-thread entry: receives solve requests one at a time (a long-lived solver thread takes
+ * many), runs HiGHS, posts progress and the result. The stop flag is a shared Int32Array the caller sets to 1 to interrupt (read in HiGHS callbacks).
  */
 import { parentPort } from "node:worker_threads";
 import { type AdapterOptions, HeapExhausted, ModelReadError, solveWithHighs } from "./highs.js";
@@ -20,7 +20,7 @@ export type WorkerMessage =
   | { type: "done"; result: import("./highs.js").AdapterResult }
   | { type: "error"; kind: "heap" | "read" | "other"; message: string };
 
-parentPort?.once("message", async (req: WorkerRequest) => {
+parentPort?.on("message", async (req: WorkerRequest) => {
   const flag = new Int32Array(req.stop);
   const post = (m: WorkerMessage) => parentPort!.postMessage(m);
   try {

@@ -36,6 +36,8 @@ export {
   mipRecord,
   type PlanDocument,
   planDocument,
+  type RunStatus,
+  runStatus,
   type ScheduleRecord,
 } from "./report.js";
 export { type MipReport, type PlanRun, type PlanRunOptions, runPlan } from "./run.js";

@@ -5,7 +5,7 @@
  * candidates are all timed by the same event simulator.
  */
 
-import { MisuseError } from "../errors/index.js";
+import { MisuseError, throwIfAborted } from "../errors/index.js";
 import type { OnProgress } from "../util/progress.js";
 import { lowerBound, placementOf } from "./bound.js";
 import {
@@ -58,6 +58,11 @@ export interface PlanRun {
   memoryLimitBytes: number[];
   mip: MipReport | null;
   stages: number;
+  /**
+   * The run was cancelled (its signal fired): `best` is the best plan found so far (the MIP's
+   * incumbent, or the best candidate timed before the MIP started).
+   */
+  interrupted: boolean;
   notes: string[];
 }
 
@@ -67,7 +72,11 @@ export interface PlanRunOptions {
   onProgress?: OnProgress;
 }
 
-/** Plans a schedule for `graph` on `cluster`: every candidate, then the MIP from the best that fits. */
+/**
+ * Plans a schedule for `graph` on `cluster`: every candidate, then the MIP from the best that fits.
+ * When `run.signal` fires, the run stops and returns the best plan so far (`interrupted`); it
+ * throws AbortedError only when there is none yet.
+ */
 export async function runPlan(
   graph: Graph,
   cluster: Cluster,
@@ -77,22 +86,32 @@ export async function runPlan(
   const ug = unitsFromGraph(graph);
   const stages = pipelineStages(graph, ug, cluster, options);
   const list = new CandidateList(cluster);
-  addBaselines(list, stages, run.signal);
+  await addBaselines(list, stages, run.signal);
+  // the limit may come from a baseline's peak: without it there is nothing to judge plans by yet
+  if (options.memoryLimitFrom && !list.candidates.some((c) => c.name === options.memoryLimitFrom))
+    throwIfAborted(run.signal, "plan");
   const limit = memoryLimit(cluster, list.candidates, options);
   const placements = greedyPlacements(ug, stages, cluster, options);
-  addGreedy(list, placements, ug, stages, limit, run.signal);
+  await addGreedy(list, placements, ug, stages, limit, run.signal);
   const { candidates, notes } = list;
   const base = { candidates, memoryLimitBytes: limit, stages: stages.units.length, notes };
   const fitting = candidates.filter((c) => fits(c, limit)).sort((a, b) => a.sim.makespan - b.sim.makespan);
   const [first] = fitting;
   if (!first) {
+    throwIfAborted(run.signal, "plan");
     const minMem = minimumMemory(candidates, placements, [ug, stages], cluster);
-    return { ...base, best: null, mip: infeasibleReport(limit, minMem) };
+    return { ...base, best: null, mip: infeasibleReport(limit, minMem), interrupted: false };
   }
-  if (!options.mip) return { ...base, best: first, mip: null };
+  if (run.signal?.aborted) {
+    notes.push(
+      `interrupted before ${options.mip ? "the MIP planner ran" : "every candidate was timed"}: the plan is the best candidate so far`,
+    );
+    return { ...base, best: first, mip: null, interrupted: true };
+  }
+  if (!options.mip) return { ...base, best: first, mip: null, interrupted: false };
   const { best, mip } = await planByMip(graph, cluster, options, fitting, limit, run);
   candidates.push(best);
-  return { ...base, best, mip };
+  return { ...base, best, mip, interrupted: mip.status === "interrupted" };
 }
 
 /**
@@ -227,7 +246,8 @@ function mipOutcome(
     );
   const proved = !outside && ((r.provedOptimal && !kept) || mk <= lbRaw + 1e-9);
   const lb = outside ? null : Math.min(mk, lbRaw);
-  const interrupted = r.rounds.some((x) => x.status === "interrupted");
+  const interrupted = r.interrupted;
+  if (interrupted) notes.push("interrupted: the plan is the MIP's best schedule so far");
   const best: Candidate = {
     name: "mip",
     kind: "mip",
