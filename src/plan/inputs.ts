@@ -16,7 +16,14 @@ export type PlanSource = { preset: string } | { graphFile: string; clusterFile: 
 /** Options that override the preset's (the `frugal plan` flags). */
 export type PlanOverrides = Pick<
   PlanOptionsInput,
-  "timeLimitSeconds" | "nodeLimit" | "memoryLimitBytes" | "stages" | "seed" | "mip" | "placement"
+  | "timeLimitSeconds"
+  | "nodeLimit"
+  | "memoryLimitBytes"
+  | "stages"
+  | "seed"
+  | "mip"
+  | "placement"
+  | "oneRankPerStage"
 >;
 
 /** Validated inputs of a plan run and where they came from. */

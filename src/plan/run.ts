@@ -95,12 +95,21 @@ export async function runPlan(
   await addGreedy(list, placements, ug, stages, limit, run.signal);
   const { candidates, notes } = list;
   const base = { candidates, memoryLimitBytes: limit, stages: stages.units.length, notes };
-  const fitting = candidates.filter((c) => fits(c, limit)).sort((a, b) => a.sim.makespan - b.sim.makespan);
+  // under oneRankPerStage, only schedules that keep every unit on one device may be the plan (or
+  // the MIP's warm start; the MIP keeps a warm start's unit → device mapping, or assigns per unit)
+  const eligible = (c: Candidate) => !options.oneRankPerStage || unitDevices(c.graph, c.sim) !== null;
+  const fitting = candidates
+    .filter((c) => fits(c, limit) && eligible(c))
+    .sort((a, b) => a.sim.makespan - b.sim.makespan);
   const [first] = fitting;
   if (!first) {
     throwIfAborted(run.signal, "plan");
-    const minMem = minimumMemory(candidates, placements, [ug, stages], cluster);
-    return { ...base, best: null, mip: infeasibleReport(limit, minMem), interrupted: false };
+    const oneRank = candidates.filter(eligible);
+    const report =
+      options.oneRankPerStage && candidates.some((c) => fits(c, limit))
+        ? oneRankInfeasible(limit, Math.min(...oneRank.map((c) => c.sim.peakMemoryBytes)))
+        : infeasibleReport(limit, minimumMemory(candidates, placements, [ug, stages], cluster));
+    return { ...base, best: null, mip: report, interrupted: false };
   }
   if (run.signal?.aborted) {
     notes.push(
@@ -148,6 +157,15 @@ function infeasibleReport(limit: readonly number[], minMem: number): MipReport {
       `no schedule fits the memory limit ${Math.min(...limit)}; the smallest peak among the candidates is ${minMem}`,
     ],
   };
+}
+
+/** Infeasible under oneRankPerStage although a schedule with a stage on two ranks fits. */
+function oneRankInfeasible(limit: readonly number[], minMem: number): MipReport {
+  const r = infeasibleReport(limit, minMem);
+  r.notes = [
+    `no schedule that runs every stage on one rank (as a PyTorch export needs) fits the memory limit ${Math.min(...limit)}; the smallest peak among them is ${Number.isFinite(minMem) ? minMem : "-"}`,
+  ];
+  return r;
 }
 
 /**
