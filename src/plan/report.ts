@@ -107,6 +107,10 @@ export interface MipRecord {
   warmStartMakespanSeconds: number | null;
   improvedOnWarmStart: boolean;
   placement: "fixed" | "free";
+  /** What produced the plan: "mip" (a MIP round), or the candidate it is (e.g. the warm start). */
+  planFrom: string;
+  /** Under status `optimal`: over which schedules it is proven. */
+  optimalFor: string | null;
   model: MipReport["model"];
   rounds: number;
   roundsAccepted: number;
@@ -128,6 +132,8 @@ export function mipRecord(run: PlanRun): MipRecord | null {
     warmStartMakespanSeconds: m.warmStartMakespan,
     improvedOnWarmStart: m.improvedOnWarmStart,
     placement: m.placement,
+    planFrom: m.planFrom,
+    optimalFor: m.optimalFor,
     model: m.model,
     rounds: m.rounds.length,
     roundsAccepted: m.rounds.filter((r) => r.accepted).length,

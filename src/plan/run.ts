@@ -18,7 +18,7 @@ import {
   memoryLimit,
   minimumMemory,
 } from "./candidates.js";
-import type { Cluster } from "./cluster.js";
+import { type Cluster, transferTime } from "./cluster.js";
 import type { Graph } from "./graph.js";
 import { checkStages } from "./inputs.js";
 import type { PlanOptions } from "./options.js";
@@ -45,6 +45,13 @@ export interface MipReport {
   rounds: RoundInfo[];
   /** Unit → device in the MIP: free (assignment variables) or fixed by the warm start. */
   placement: "fixed" | "free";
+  /**
+   * What produced the plan: "mip" when a MIP round improved on the warm start, else the name of
+   * the candidate it is (the warm start, e.g. when it already meets the lower bound, or a kept one).
+   */
+  planFrom: string;
+  /** Under status `optimal`: over which schedules the optimality is proven (null otherwise). */
+  optimalFor: string | null;
   /** Smallest per-device memory at which some candidate schedule fits (when infeasible). */
   minimumMemoryBytes?: number;
   notes: string[];
@@ -152,6 +159,8 @@ function infeasibleReport(limit: readonly number[], minMem: number): MipReport {
     model: NO_MODEL,
     rounds: [],
     placement: "fixed",
+    planFrom: "",
+    optimalFor: null,
     minimumMemoryBytes: minMem,
     notes: [
       `no schedule fits the memory limit ${Math.min(...limit)}; the smallest peak among the candidates is ${minMem}`,
@@ -226,7 +235,8 @@ async function planByMip(
     ...(run.onProgress ? { onProgress: run.onProgress } : {}),
   });
   const [beat = warm] = fitting;
-  return mipOutcome(r, warm, beat, lb0, why, (Date.now() - t0) / 1000);
+  const noTransfers = warm.graph.edges.every((e) => transferTime(cluster, 0, 1, e.bytes) === 0);
+  return mipOutcome(r, warm, beat, lb0, why, noTransfers, (Date.now() - t0) / 1000);
 }
 
 /**
@@ -242,6 +252,7 @@ function mipOutcome(
   beat: Candidate,
   lb0: number,
   why: string,
+  noTransfers: boolean,
   seconds: number,
 ): { best: Candidate; mip: MipReport } {
   const notes = [
@@ -266,15 +277,27 @@ function mipOutcome(
   const lb = outside ? null : Math.min(mk, lbRaw);
   const interrupted = r.interrupted;
   if (interrupted) notes.push("interrupted: the plan is the MIP's best schedule so far");
+  // the plan is the warm start itself when no round was accepted (Incumbent.best keeps its name)
+  const planFrom = kept ? beat.name : r.schedule.name === "mip" ? "mip" : warm.name;
+  if (planFrom === warm.name && !kept)
+    notes.push(
+      r.rounds.length === 0
+        ? `the plan is the warm start ${warm.name}: it meets the lower bound, so no MIP round ran`
+        : `the plan is the warm start ${warm.name}: no MIP round improved on it`,
+    );
+  const status = interrupted ? "interrupted" : proved ? "optimal" : r.limit;
+  const optimalFor = status === "optimal" ? optimalityScope(r, warm, noTransfers) : null;
+  if (optimalFor) notes.push(`optimal ${optimalFor}`);
+  const name = planFrom === "mip" ? "mip" : `mip = ${planFrom}`;
   const best: Candidate = {
-    name: "mip",
+    name,
     kind: "mip",
     graph: plan.graph,
-    schedule: { ...plan.schedule, name: "mip" },
+    schedule: { ...plan.schedule, name },
     sim: plan.sim,
   };
   const mip: MipReport = {
-    status: interrupted ? "interrupted" : proved ? "optimal" : r.limit,
+    status,
     makespan: mk,
     lowerBound: lb,
     gap: lb === null ? null : mk > 0 ? (mk - lb) / mk : 0,
@@ -285,7 +308,26 @@ function mipOutcome(
     model: r.largestModel,
     rounds: r.rounds,
     placement: r.placement,
+    planFrom,
+    optimalFor,
     notes,
   };
   return { best, mip };
+}
+
+/**
+ * Over which schedules an `optimal` status is proven: the bound (bound.ts) and a fixed-placement
+ * MIP hold for the warm start's placement only (DualPipe-style when a stage's micro-batches run on
+ * two devices), a free-placement MIP for every per-unit placement of its units; both with the
+ * cluster's transfer times.
+ */
+function optimalityScope(r: LnsResult, warm: Candidate, noTransfers: boolean): string {
+  const transfers = noTransfers ? "zero transfer time (the cluster's link)" : "the cluster's transfer times";
+  if (r.placement === "free")
+    return `over every placement of the MIP's units on devices (one device per unit), with ${transfers}`;
+  const style =
+    unitDevices(warm.graph, warm.sim) === null
+      ? "DualPipe-style: a stage's micro-batches split between two devices"
+      : "one device per unit";
+  return `for the warm start's placement (${warm.name}: ${style}) and ${transfers}; another placement may be shorter`;
 }

@@ -49,7 +49,7 @@ describe("Ctrl-C in plan", () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.status).toBe("interrupted");
     expect(doc.mip.status).toBe("interrupted");
-    expect(doc.schedules.some((s: { name: string }) => s.name === "mip")).toBe(true);
+    expect(doc.schedules.some((s: { kind: string }) => s.kind === "mip")).toBe(true);
   }, 120_000);
 
   it("solve: a second Ctrl-C exits 130 at once; no temporary file is left, any output is complete", async () => {

@@ -53,8 +53,11 @@ describe("frugal plan", () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^schedule\s+devices\s+makespan/);
-    expect(r.stdout).toMatch(/\nmip\s+4\s+63\s+3\s.*\boptimal\b/);
+    // the warm start meets the bound: the row names what produced the plan, the claim its scope
+    expect(r.stdout).toMatch(/\nmip = greedy:v\/bwd-first-downstream\s+4\s+63\s+3\s.*\boptimal\b/);
     expect(r.stdout).toMatch(/MIP: optimal, makespan 63, lower bound 63/);
+    expect(r.stdout).toContain("it meets the lower bound, so no MIP round ran");
+    expect(r.stdout).toMatch(/optimal for the warm start's placement \(.*\) and zero transfer time/);
   });
   it("bad flags are usage errors (exit 2) naming the flag", async () => {
     const cases: [string[], string][] = [

@@ -34,7 +34,7 @@ describe("plan run cancelled", () => {
     );
     expect(run.interrupted).toBe(true);
     expect(run.mip?.status).toBe("interrupted");
-    expect(run.best?.name).toBe("mip");
+    expect(run.best?.kind).toBe("mip");
     expect(run.best!.sim.makespan).toBeLessThanOrEqual(run.mip!.warmStartMakespan!);
     expect(run.mip?.notes.join(" ")).toMatch(/interrupted/);
   });
