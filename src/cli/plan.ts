@@ -137,12 +137,18 @@ async function runWithProgress(inp: PlanInputs, flags: InputFlags): Promise<Plan
   }
 }
 
+/** The smallest per-device limit, or "unlimited". */
+function memoryLimitText(limit: readonly number[]): string {
+  const m = Math.min(...limit);
+  return Number.isFinite(m) ? String(m) : "unlimited";
+}
+
 function human(run: PlanRun): string {
   const t = planTable(comparisonRows(run));
   const lines = [
     renderTable(t.header, t.rows, { digits: 2 }),
     "",
-    `memory limit per device: ${Math.min(...run.memoryLimitBytes)}`,
+    `memory limit per device: ${memoryLimitText(run.memoryLimitBytes)}`,
   ];
   const m = run.mip;
   if (m) {

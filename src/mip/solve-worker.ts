@@ -3,7 +3,13 @@
  * many), runs HiGHS, posts progress and the result. The stop flag is a shared Int32Array the caller sets to 1 to interrupt (read in HiGHS callbacks).
  */
 import { parentPort } from "node:worker_threads";
-import { type AdapterOptions, HeapExhausted, ModelReadError, solveWithHighs } from "./highs.js";
+import {
+  type AdapterOptions,
+  HeapExhausted,
+  ModelReadError,
+  ModelRejected,
+  solveWithHighs,
+} from "./highs.js";
 import type { SolverInput } from "./payload.js";
 
 /** One solve request posted to the worker. */
@@ -18,7 +24,7 @@ export interface WorkerRequest {
 export type WorkerMessage =
   | { type: "progress"; progress: import("./result.js").SolveProgress }
   | { type: "done"; result: import("./highs.js").AdapterResult }
-  | { type: "error"; kind: "heap" | "read" | "other"; message: string };
+  | { type: "error"; kind: "heap" | "read" | "rejected" | "other"; message: string };
 
 parentPort?.on("message", async (req: WorkerRequest) => {
   const flag = new Int32Array(req.stop);
@@ -31,7 +37,14 @@ parentPort?.on("message", async (req: WorkerRequest) => {
     });
     post({ type: "done", result });
   } catch (e) {
-    const kind = e instanceof HeapExhausted ? "heap" : e instanceof ModelReadError ? "read" : "other";
+    const kind =
+      e instanceof HeapExhausted
+        ? "heap"
+        : e instanceof ModelRejected
+          ? "rejected"
+          : e instanceof ModelReadError
+            ? "read"
+            : "other";
     post({ type: "error", kind, message: String((e as Error)?.message ?? e) });
   }
 });

@@ -14,6 +14,7 @@ import {
   type AdapterResult,
   HeapExhausted,
   ModelReadError,
+  ModelRejected,
   solveWithHighs,
 } from "./highs.js";
 import type { Model } from "./model.js";
@@ -101,6 +102,13 @@ function solveError(e: unknown, input: SolverInput, source: string): Error {
       cause: e,
     });
   const msg = String((e as Error)?.message ?? e);
+  if (e instanceof ModelRejected)
+    return new InputError({
+      where: source,
+      what: `the solver refused the model (${msg})`,
+      hint: "check its coefficients: HiGHS takes values of 1e20 and more as infinite, which a cost or a matrix entry cannot be",
+      cause: e,
+    });
   if (e instanceof ModelReadError)
     return new InputError({
       where: source,
@@ -180,11 +188,13 @@ function inWorker(
             reject(
               m.kind === "heap"
                 ? new HeapExhausted(m.message)
-                : m.kind === "read"
-                  ? new ModelReadError(m.message)
-                  : new Error(m.message),
+                : m.kind === "rejected"
+                  ? new ModelRejected(m.message)
+                  : m.kind === "read"
+                    ? new ModelReadError(m.message)
+                    : new Error(m.message),
             ),
-          m.kind === "read",
+          m.kind === "read" || m.kind === "rejected",
         );
     };
     const onError = (e: Error) => finish(() => reject(isOom(e) ? new HeapExhausted(String(e)) : e), false);

@@ -20,7 +20,7 @@ import {
 } from "./candidates.js";
 import { type Cluster, transferTime } from "./cluster.js";
 import type { Graph } from "./graph.js";
-import { checkStages } from "./inputs.js";
+import { checkSize, checkStages } from "./inputs.js";
 import type { PlanOptions } from "./options.js";
 import type { RoundInfo } from "./planner/accept.js";
 import { unitDevices } from "./planner/fdjssp.js";
@@ -90,6 +90,7 @@ export async function runPlan(
   options: PlanOptions,
   run: PlanRunOptions = {},
 ): Promise<PlanRun> {
+  checkSize(graph, cluster, options, graph.name);
   const ug = unitsFromGraph(graph);
   const stages = pipelineStages(graph, ug, cluster, options);
   const list = new CandidateList(cluster);

@@ -45,7 +45,8 @@ export async function writePlanOutputs(
   await write(outputs.trace, () => toChromeTrace(best.graph, best.sim, best.name));
   await write(outputs.html, () => {
     const subtitle = `${inp.source.preset ?? inp.graph.name} · ${inp.cluster.devices.length} devices · frugal ${frugalVersion()}`;
-    const limit = Math.min(...run.memoryLimitBytes);
+    const min = Math.min(...run.memoryLimitBytes);
+    const limit = Number.isFinite(min) ? min : undefined;
     const table = planTable(comparisonRows(run));
     return scheduleHtml(best.graph, best.sim, best.name, subtitle, limit, run.mip?.notes ?? [], table);
   });

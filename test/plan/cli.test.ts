@@ -147,6 +147,28 @@ describe("frugal plan", () => {
       `frugal: error: --trace: writes to ${x}, as --out does; give each output its own path\n`,
     );
   });
+  it("an infeasible plan with --out says that nothing was written, and writes nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-plan-cli-"));
+    const out = join(dir, "plan.json");
+    const args = [
+      "plan",
+      "solve",
+      "--preset",
+      "dualpipe-8x20",
+      "--memory-limit",
+      "0.5",
+      "--no-mip",
+      "--quiet",
+    ];
+    const r = await runCli([...args, "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(
+      `infeasible: no schedule fits the memory limit 0.5; the smallest peak among the candidates is 1\nnothing was written (${out})\n`,
+    );
+    const j = await runCli([...args, "--out", out, "--json"]);
+    expect(JSON.parse(j.stdout)).toMatchObject({ status: "infeasible", written: [] });
+    expect(existsSync(out)).toBe(false);
+  });
   it("--dry-run writes nothing", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frugal-plan-cli-"));
     const out = join(dir, "plan.json");
