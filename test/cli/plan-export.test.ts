@@ -5,7 +5,7 @@
  * The CSVs themselves are checked against torch's loader rules in test/plan/torch-csv.test.ts.
  */
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -68,4 +68,20 @@ describe("plan solve --export-torch-csv", () => {
       expect(existsSync(join(dir, "plan.json"))).toBe(false);
     }
   });
+
+  it.skipIf(process.getuid?.() === 0)(
+    "an output folder without write permission: one line, exit 1, before any planning",
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "frugal-plan-export-"));
+      const ro = join(dir, "ro");
+      await mkdir(ro);
+      await chmod(ro, 0o500);
+      const r = await runCli(["plan", "solve", "--preset", "dualpipe-8x20", "--out", join(ro, "plan.json")]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /^frugal: error: .*plan\.json: cannot write into .*ro \(permission denied\); choose a writable folder\n$/,
+      );
+      expect(r.stderr).not.toMatch(/^plan: /m);
+    },
+  );
 });

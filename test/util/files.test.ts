@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors/index.js";
-import { readStructured, writeAtomic, writeFolderAtomic } from "../../src/util/files.js";
+import { readStructured, writeAtomic, writeFileAtomic, writeFolderAtomic } from "../../src/util/files.js";
 
 describe("atomic outputs", () => {
   it("a failed folder build leaves nothing behind, not even the temporary folder", async () => {
@@ -17,6 +17,21 @@ describe("atomic outputs", () => {
       }),
     ).rejects.toThrow("interrupted");
     expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("a write refused by the OS (EACCES) is one line naming the file; no temporary file is left", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const out = join(dir, "plan.json");
+    // the OS error is raised by the writer: tests often run as root, where permissions never refuse
+    const denied = Object.assign(new Error(`EACCES: permission denied, open '${out}'`), { code: "EACCES" });
+    await expect(
+      writeFileAtomic(out, async () => {
+        throw denied;
+      }),
+    ).rejects.toThrow(
+      `${out}: cannot write (permission denied); check the folder is writable and the disk has space`,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 
