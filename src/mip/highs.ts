@@ -43,6 +43,8 @@ export interface AdapterOptions {
   warmValues?: Float64Array;
   /** MIP start by column name (for LP/MPS input). */
   warmByName?: Record<string, number>;
+  /** Where `log` lines go (default: stderr of this thread). */
+  onLog?: (line: string) => void;
   /** Polled in interrupt callbacks; returning true stops the solve with status `interrupted`. */
   shouldStop?: () => boolean;
   onProgress?: (p: SolveProgress) => void;
@@ -195,7 +197,11 @@ function run(highs: Highs, model: HighsModel, opts: AdapterOptions, notes: strin
   const callbacks: Parameters<HighsModel["run"]>[0] = {
     [cb.logging](e) {
       const msg = (e as { message?: string }).message ?? "";
-      if (opts.log) process.stderr.write(msg.endsWith("\n") ? msg : `${msg}\n`);
+      if (opts.log) {
+        const line = msg.endsWith("\n") ? msg : `${msg}\n`;
+        if (opts.onLog) opts.onLog(line);
+        else process.stderr.write(line);
+      }
       const err = /^\s*ERROR:\s*(.*\S)/.exec(msg);
       if (err?.[1] && errors.length < 5) errors.push(err[1]);
       const m = /MIP start solution is (feasible|infeasible)(?:, objective value is (\S+))?/.exec(msg);

@@ -15,7 +15,7 @@ import type { SolverInput } from "./payload.js";
 /** One solve request posted to the worker. */
 export interface WorkerRequest {
   input: SolverInput;
-  opts: Omit<AdapterOptions, "shouldStop" | "onProgress">;
+  opts: Omit<AdapterOptions, "shouldStop" | "onProgress" | "onLog">;
   stop: SharedArrayBuffer;
   wantProgress: boolean;
 }
@@ -23,6 +23,7 @@ export interface WorkerRequest {
 /** What the worker posts back: progress, the result, or an error. */
 export type WorkerMessage =
   | { type: "progress"; progress: import("./result.js").SolveProgress }
+  | { type: "log"; line: string }
   | { type: "done"; result: import("./highs.js").AdapterResult }
   | { type: "error"; kind: "heap" | "read" | "rejected" | "other"; message: string };
 
@@ -34,6 +35,9 @@ parentPort?.on("message", async (req: WorkerRequest) => {
       ...req.opts,
       shouldStop: () => Atomics.load(flag, 0) === 1,
       onProgress: req.wantProgress ? (progress) => post({ type: "progress", progress }) : undefined,
+      // the log goes through the caller, in order before the result (a worker's own stderr is
+      // lost when the caller terminates it)
+      onLog: (line) => post({ type: "log", line }),
     });
     post({ type: "done", result });
   } catch (e) {

@@ -49,7 +49,7 @@ export async function solveText(
 async function run(input: SolverInput, options: SolveOptions, source: string): Promise<SolveResult> {
   const { warmStart, signal, onProgress, ...rest } = options;
   const base = SolveOptionsSchema.parse(rest);
-  const adapterOpts: Omit<AdapterOptions, "shouldStop" | "onProgress"> = {
+  const adapterOpts: Omit<AdapterOptions, "shouldStop" | "onProgress" | "onLog"> = {
     timeLimit: base.timeLimit,
     nodeLimit: base.nodeLimit,
     gap: base.gap,
@@ -148,7 +148,7 @@ let idleWorker: Worker | undefined;
 
 function inWorker(
   input: SolverInput,
-  opts: Omit<AdapterOptions, "shouldStop" | "onProgress">,
+  opts: Omit<AdapterOptions, "shouldStop" | "onProgress" | "onLog">,
   signal: AbortSignal | undefined,
   onProgress: SolveOptions["onProgress"],
   reuse: boolean,
@@ -181,6 +181,7 @@ function inWorker(
     };
     const onMessage = (m: WorkerMessage) => {
       if (m.type === "progress") onProgress?.(m.progress);
+      else if (m.type === "log") process.stderr.write(m.line);
       else if (m.type === "done") finish(() => resolve(m.result), true);
       else
         finish(
