@@ -75,6 +75,21 @@ export function listArg(choices: readonly string[]): (v: string) => string[] {
   };
 }
 
+/** A comma-separated list of numbers, each within `range` (e.g. `0,0.25,0.5`); duplicates dropped, order kept. */
+export function numberListArg(range: NumberRange = {}): (v: string) => number[] {
+  const one = numberArg(range);
+  return (v) => {
+    const items = v.split(",").map((x) => x.trim());
+    if (items.some((x) => x === ""))
+      throw new InvalidArgumentError(`must be a comma-separated list of ${describe("number", range)}s`);
+    try {
+      return [...new Set(items.map(one))];
+    } catch {
+      throw new InvalidArgumentError(`must be a comma-separated list of ${describe("number", range)}s`);
+    }
+  };
+}
+
 /** A byte size: a number with an optional unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. `5GB`; at least 1 byte. */
 export function byteSizeArg(v: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/i.exec(v.trim());

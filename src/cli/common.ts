@@ -75,22 +75,42 @@ export const INTERRUPTED_EXIT = 130;
 let interrupted = false;
 
 /**
- * An AbortController that fires on SIGINT/SIGTERM: long work stops, returns its best result so far
+ * An AbortSignal that fires on SIGINT/SIGTERM: long work stops, returns its best result so far
  * (status `interrupted`) or writes nothing, and the command exits 130. A second signal exits 130 at
  * once; temporary files being written are removed on the way out (src/util/files.ts).
  */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
-  const ac = new AbortController();
+  const { signals, dispose } = interruptStages([
+    "frugal: interrupted; stopping (press Ctrl-C again to quit at once)",
+  ]);
+  const [signal = new AbortController().signal] = signals;
+  return { signal, dispose };
+}
+
+/**
+ * Ctrl-C in stages, for work that can stop more or less gently (e.g. stop sending requests, then
+ * cancel those in flight): the k-th SIGINT/SIGTERM prints `messages[k]` to stderr and aborts
+ * `signals[k]`; one more signal after the last stage exits 130 at once. The command exits 130.
+ */
+export function interruptStages(messages: readonly string[]): {
+  signals: AbortSignal[];
+  dispose: () => void;
+} {
+  const controllers = messages.map(() => new AbortController());
+  let stage = 0;
   const onSig = () => {
-    if (ac.signal.aborted) process.exit(INTERRUPTED_EXIT);
+    const c = controllers[stage];
+    const message = messages[stage];
+    if (!c || message === undefined) process.exit(INTERRUPTED_EXIT);
+    stage++;
     interrupted = true;
-    process.stderr.write("frugal: interrupted; stopping (press Ctrl-C again to quit at once)\n");
-    ac.abort();
+    process.stderr.write(`${message}\n`);
+    c.abort();
   };
   process.on("SIGINT", onSig);
   process.on("SIGTERM", onSig);
   return {
-    signal: ac.signal,
+    signals: controllers.map((c) => c.signal),
     dispose: () => {
       process.off("SIGINT", onSig);
       process.off("SIGTERM", onSig);

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { demoSections, runDemo } from "../demo/index.js";
 import { UsageError } from "../errors/index.js";
 import { positiveNumber } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -21,10 +21,8 @@ interface DemoFlags extends GlobalFlags {
   timeLimit?: number;
 }
 
-export const command: CliCommand = {
-  name: "demo",
-  summary: "run every capability on built-in examples (offline) and write a report",
-  example: "frugal demo --out frugal-demo",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const cmd = program
       .command("demo")

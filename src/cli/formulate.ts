@@ -3,7 +3,6 @@
  * (sets, parameters, variables, objective, constraints) compiled to MIPs and solved by HiGHS, and
  * written from word problems by an LLM tree search (BPP-Search).
  */
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { modelLines } from "../formulate/describe.js";
 import { DATASET_FORMATS, type DatasetFormat, loadDataset } from "../formulate/eval/datasets.js";
@@ -14,16 +13,15 @@ import { parseScorerSpec, type ScorerPart, scorers } from "../formulate/score/re
 import { prepareSearch, runSearch, type SearchOptions, type SearchResult } from "../formulate/search/run.js";
 import { strategies } from "../formulate/search/strategies.js";
 import { type SolveModelReport, solveModelFile } from "../formulate/solve-model.js";
+import { openClient, type ResolvedEndpoint, resolveEndpoint } from "../llm/endpoint.js";
 import { LlmError } from "../llm/errors.js";
 import { Limiter } from "../llm/http.js";
-import { LocalLlamaClient } from "../llm/local.js";
-import { OpenAiClient } from "../llm/openai.js";
 import type { LlmClient } from "../llm/types.js";
 import { checkOutputPaths, readText, writeAtomic } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
 import { choiceOption, intArg, numberArg, positiveInt, positiveNumber, seedArg } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -121,51 +119,13 @@ interface LlmFlags extends GlobalFlags {
   force?: boolean;
 }
 
-const ENV = {
-  url: ["FRUGAL_LLM_URL", "OPENAI_BASE_URL"],
-  model: ["FRUGAL_LLM_MODEL", "OPENAI_MODEL"],
-  key: ["FRUGAL_LLM_API_KEY", "OPENAI_API_KEY"],
-};
-const fromEnv = (names: string[]) =>
-  names.map((n) => process.env[n]).find((v) => v !== undefined && v !== "");
-
 /** The endpoint and model from the flags, else the environment; the API key only from the environment. */
-function endpointOf(flags: LlmFlags): { endpoint: string; model: string; apiKey?: string; local: boolean } {
-  const endpoint = flags.llm ?? fromEnv(ENV.url);
-  if (!endpoint)
-    throw usage(
-      "--llm",
-      "no LLM endpoint given",
-      "pass --llm http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (Ollama) or a .gguf file, or set FRUGAL_LLM_URL",
-    );
-  const local = /\.gguf$/i.test(endpoint);
-  if (!local && !/^https?:\/\//.test(endpoint))
-    throw usage(
-      "--llm",
-      `${JSON.stringify(endpoint)} is not an http(s) URL or a .gguf file`,
-      "give the server's OpenAI-style base URL, e.g. http://localhost:8000/v1",
-    );
-  if (local && !existsSync(endpoint))
-    throw usage("--llm", `${endpoint}: no such file`, "give the path of a GGUF model file");
-  const model = flags.model ?? fromEnv(ENV.model) ?? (local ? endpoint : undefined);
-  if (!model)
-    throw usage(
-      "--model",
-      "no model name given",
-      "pass --model NAME (as the server knows it) or set FRUGAL_LLM_MODEL",
-    );
-  return { endpoint, model, apiKey: fromEnv(ENV.key), local };
+function endpointOf(flags: LlmFlags): ResolvedEndpoint {
+  return resolveEndpoint({ url: flags.llm, model: flags.model, where: { url: "--llm", model: "--model" } });
 }
 
-async function clientFor(
-  e: { endpoint: string; model: string; apiKey?: string; local: boolean },
-  flags: LlmFlags,
-): Promise<LlmClient> {
-  if (e.local) return LocalLlamaClient.open(e.endpoint);
-  return new OpenAiClient({
-    baseUrl: e.endpoint,
-    model: e.model,
-    apiKey: e.apiKey,
+function clientFor(e: ResolvedEndpoint, flags: LlmFlags): Promise<LlmClient> {
+  return openClient(e, {
     concurrency: flags.concurrency,
     retry: { timeoutMs: flags.timeout * 1000, retries: flags.retries },
     cacheDir: flags.cache,
@@ -521,11 +481,8 @@ function strategiesAction(flags: GlobalFlags): void {
   );
 }
 
-/** The `formulate` command. */
-export const command: CliCommand = {
-  name: "formulate",
-  summary: "word problems to solved optimization models (structured models, BPP-Search with an LLM)",
-  example: "frugal formulate solve-model examples/formulate/mamo-complex-001-diet.json",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const f = program
       .command("formulate")

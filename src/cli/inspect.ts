@@ -8,7 +8,7 @@ import { type BackendInfo, backendInfo, type InspectReport, inspectCheckpoint } 
 import { renderTable } from "../util/table.js";
 import { frugalVersion } from "../util/version.js";
 import { positiveInt } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -108,10 +108,8 @@ export function humanReport(r: InspectReport, rows: number): string {
   return lines.join("\n");
 }
 
-export const command: CliCommand = {
-  name: "inspect",
-  summary: "list a checkpoint's tensors, shards and architecture (or --env: the linear-algebra backend)",
-  example: "frugal inspect ./my-model",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const cmd = program
       .command("inspect")

@@ -9,14 +9,22 @@ import { frugalVersion } from "../util/version.js";
 import { commands } from "./commands.js";
 import { reportError } from "./common.js";
 
-export function buildProgram(): Command {
+/**
+ * The program with the commands `argv` needs: only the command being run (its module is loaded on
+ * demand), or every command for the top-level help, `frugal help …` and unknown commands.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new CommanderProgram("frugal")
     .description(
       "Make large language models cheaper to train, serve and store, by mathematical optimization.\n" +
         "Exit codes: 0 ok (an infeasible or time-limited outcome is still a result), 1 failure, 2 usage error.",
     )
     .version(frugalVersion(), "--version", "print the version");
-  for (const c of commands) c.register(program);
+  const first = argv[0];
+  const one = commands.find((c) => c.name === first);
+  const needed = one ? [one] : first === "--version" ? [] : commands;
+  const modules = await Promise.all(needed.map((c) => c.load()));
+  for (const m of modules) m.command.register(program);
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}\n${" ".repeat(13)}$ ${c.example}`);
   program.addHelpText(
     "after",
@@ -86,7 +94,7 @@ export function oneLineUsage(message: string, path: string): string {
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

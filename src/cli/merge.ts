@@ -23,7 +23,7 @@ import { checkOutputPaths, writeAtomic } from "../util/files.js";
 import { describeParams } from "../util/registry.js";
 import { renderTable } from "../util/table.js";
 import { byteSizeArg, choiceOption, positiveInt, seedArg } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -200,10 +200,8 @@ function shapeFlag(cmd: Command): Command {
   );
 }
 
-export const command: CliCommand = {
-  name: "merge",
-  summary: "merge checkpoints from a mergekit config (LoRE, TIES, DARE, slerp, linear, …)",
-  example: "frugal merge examples/merge/lore.yml merged/",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const merge = program
       .command("merge")

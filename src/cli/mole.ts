@@ -25,7 +25,7 @@ import { WRITABLE_DTYPES, type WritableDType } from "../tensor/index.js";
 import { checkOutputPaths, readStructured, writeAtomic } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { byteSizeArg, choiceOption, intArg, listArg, numberArg, positiveInt, seedArg } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -310,10 +310,8 @@ async function analyzeAction(
   });
 }
 
-export const command: CliCommand = {
-  name: "mole",
-  summary: "MoE checkpoints to Mixture of Latent Experts and back, reports, MoE-vs-MoLE analysis",
-  example: "frugal mole convert ./Mixtral-8x7B ./mixtral-mole --target-ratio 0.5",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const mole = program
       .command("mole")

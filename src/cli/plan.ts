@@ -27,7 +27,7 @@ import {
 import { checkOutputPaths } from "../util/files.js";
 import { renderTable } from "../util/table.js";
 import { choiceOption, positiveInt, positiveNumber, seedArg } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -285,10 +285,8 @@ function presetsCmd(parent: Command): void {
   cmd.action(action(presetsAction));
 }
 
-export const command: CliCommand = {
-  name: "plan",
-  summary: "pipeline schedules by MIP vs GPipe/1F1B/ZB1P/DualPipe, with PyTorch/Chrome-trace/HTML exports",
-  example: "frugal plan compare --preset dualpipe-8x20",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const plan = program
       .command("plan")

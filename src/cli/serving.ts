@@ -1,5 +1,5 @@
 /**
- * `frugal serving simulate|compare|study|fit|trace`: LLM serving policies on a discrete-event
+ * `frugal serving simulate|compare|study|fit|trace|batch`: LLM serving policies on a discrete-event
  * simulator (vLLM V0/V1, Orca, and the hybrid offline-online method), lower bounds, outputs.
  * Parsing and printing only: one function per subcommand over the `serving` library.
  */
@@ -40,6 +40,7 @@ import {
   type WorkloadOptions,
   writeComparisonFiles,
 } from "../serving/index.js";
+import { predictorNames } from "../serving/predict/index.js";
 import { checkOutputPaths, writeAtomic } from "../util/files.js";
 import {
   choiceOption,
@@ -47,11 +48,12 @@ import {
   intArg,
   listArg,
   nonNegativeNumber,
+  numberListArg,
   positiveInt,
   positiveNumber,
   seedArg,
 } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -63,9 +65,17 @@ import {
   withCommonFlags,
   withExamples,
 } from "./common.js";
+import { registerBatch } from "./serving-batch.js";
 
 /** How the library's errors name the workload's options: by the flags that set them. */
-const WHERE = { preset: "--preset", trace: "--trace", profile: "--profile", policyParams: "--param" };
+const WHERE = {
+  preset: "--preset",
+  trace: "--trace",
+  profile: "--profile",
+  policyParams: "--param",
+  predictor: "--predictor",
+  history: "--history",
+};
 
 interface WorkloadFlags extends GlobalFlags {
   preset?: string;
@@ -73,6 +83,8 @@ interface WorkloadFlags extends GlobalFlags {
   profile?: string;
   clients?: number;
   param?: string[];
+  predictor?: string;
+  history?: string;
 }
 
 interface OutputFlags {
@@ -102,6 +114,8 @@ function workloadOptions(flags: WorkloadFlags, policy?: string, defaultPreset?: 
     profile: flags.profile,
     clients: flags.clients,
     policyParams: paramsOf(flags, policy),
+    predictor: flags.predictor,
+    history: flags.history,
     where: WHERE,
   };
 }
@@ -126,6 +140,14 @@ function withWorkloadFlags(cmd: Command, presetHelp: string): Command {
       "--param <policy.name=value>",
       "a policy parameter, repeatable (e.g. hybrid.lambda=0.5)",
       collectPairs,
+    )
+    .option(
+      "--predictor <name[:k=v,…]>",
+      `output lengths the policies plan with: ${predictorNames().join(", ")} (default: the true lengths; e.g. buckets, noise:sigma=0.5)`,
+    )
+    .option(
+      "--history <file>",
+      "a trace or `serving batch` results file the predictor is fitted on (default: the workload, in sample)",
     );
 }
 
@@ -192,6 +214,7 @@ async function runComparison(
       clients: w.clients,
       policies,
       policyParams: w.policyParams,
+      predictor: w.predictor,
       packingTimeLimit: flags.timeLimit,
       signal,
       onProgress: bar.update,
@@ -263,6 +286,7 @@ type StudyFlags = WorkloadFlags & {
   requestsPerCase?: number;
   seed: number;
   baseline: string;
+  sigmas?: number[];
 };
 
 async function studyCommand(flags: StudyFlags): Promise<void> {
@@ -277,6 +301,8 @@ async function studyCommand(flags: StudyFlags): Promise<void> {
       seed: flags.seed,
       baseline: flags.baseline,
       policyParams: w.policyParams,
+      predictor: w.predictor,
+      sigmas: flags.sigmas,
       signal,
       onProgress: bar.update,
       onCase: flags.verbose
@@ -432,7 +458,12 @@ function registerStudy(serving: Command): void {
       .option("--cases <n>", "random cases (default 100)", positiveInt, 100)
       .option("--requests-per-case <n>", "requests per case (default: random between n/4 and n)", positiveInt)
       .option("--seed <n>", "seed of the first case (case k uses seed + k)", seedArg, 1)
-      .addOption(choiceOption("--baseline <policy>", "baseline policy", policyNames()).default("vllm-v0")),
+      .addOption(choiceOption("--baseline <policy>", "baseline policy", policyNames()).default("vllm-v0"))
+      .option(
+        "--sigmas <list>",
+        "also run hybrid with noisy lengths (true × exp(σ·Z)) at each σ, e.g. 0,0.25,0.5,1: how much of the gain survives",
+        numberListArg({ min: 0, max: 10 }),
+      ),
     `workload to sample from (default ${DEFAULT_STUDY_PRESET})`,
   );
   withCommonFlags(cmd);
@@ -522,10 +553,8 @@ function registerTrace(serving: Command): void {
   syn.action(action(syntheticCommand));
 }
 
-export const command: CliCommand = {
-  name: "serving",
-  summary: "simulate and compare LLM serving policies (vLLM, Orca, hybrid offline-online)",
-  example: "frugal serving compare --preset gsm8k-llama65b",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const serving = program
       .command("serving")
@@ -536,11 +565,13 @@ export const command: CliCommand = {
       "frugal serving compare --preset gsm8k-llama65b --report serving.html",
       "frugal serving simulate --trace trace.csv --policy vllm-v0 --clients 8",
       "frugal serving study --cases 100",
+      "frugal serving batch requests.jsonl --endpoint http://localhost:8000/v1 --out results.jsonl",
     ]);
     registerSimulate(serving);
     registerCompare(serving);
     registerStudy(serving);
     registerFit(serving);
     registerTrace(serving);
+    registerBatch(serving);
   },
 };

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { MODEL_FORMATS, type ModelFormat, type SolveFileReport, solveFile } from "../mip/index.js";
 import { renderTable } from "../util/table.js";
 import { choiceOption, numberArg, positiveInt, positiveNumber } from "./args.js";
-import type { CliCommand } from "./command.js";
+import type { CliModule } from "./command.js";
 import {
   action,
   emit,
@@ -71,10 +71,8 @@ async function solveAction(file: string, flags: SolveFlags): Promise<void> {
   }
 }
 
-export const command: CliCommand = {
-  name: "solve",
-  summary: "solve an LP/MIP file (CPLEX LP or MPS) with HiGHS",
-  example: "frugal solve examples/mip/workshop.lp --time-limit 60",
+/** Adds the command and its subcommands to the program (its name, summary and example are in commands.ts). */
+export const command: CliModule = {
   register(program: Command) {
     const cmd = program
       .command("solve")

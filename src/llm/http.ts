@@ -136,84 +136,101 @@ function networkReason(e: unknown, timedOut: boolean, timeoutMs: number): string
   return `the request failed (${cause?.message ?? (e as Error)?.message ?? String(e)})`;
 }
 
-/**
- * POSTs `body` as JSON to `url` and returns the parsed JSON of a 2xx answer. Retries (with
- * backoff) what can succeed on a second try; throws LlmError (HttpStatusError for an HTTP status)
- * naming the URL when it cannot, and AbortedError when `signal` fires.
- */
-export async function postJson(url: string, body: unknown, opts: PostOptions = {}): Promise<PostResult> {
-  const p: RetryPolicy = {
+/** A failed attempt worth another try, with the server's Retry-After when it gave one. */
+class Retry {
+  constructor(
+    readonly error: LlmError,
+    readonly retryAfter: string | null = null,
+    /** The HTTP answer of the failed attempt, when there was one (returned as is once retries run out). */
+    readonly answer: HttpAnswer | null = null,
+  ) {}
+}
+
+function policyOf(opts: Partial<RetryPolicy>): RetryPolicy {
+  return {
     timeoutMs: opts.timeoutMs ?? DEFAULT_RETRY.timeoutMs,
     retries: opts.retries ?? DEFAULT_RETRY.retries,
     backoffMs: opts.backoffMs ?? DEFAULT_RETRY.backoffMs,
     maxBackoffMs: opts.maxBackoffMs ?? DEFAULT_RETRY.maxBackoffMs,
   };
-  const retryable = opts.retryable ?? defaultRetryable;
-  const payload = JSON.stringify(body);
+}
+
+/** The per-attempt timeout: a signal that fires after `ms`, restartable (streams restart it on every chunk). */
+interface AttemptTimer {
+  signal: AbortSignal;
+  timedOut(): boolean;
+  restart(): void;
+  clear(): void;
+}
+
+function attemptTimer(ms: number): AttemptTimer {
+  const ac = new AbortController();
+  let t = setTimeout(() => ac.abort(), ms);
+  return {
+    signal: ac.signal,
+    timedOut: () => ac.signal.aborted,
+    restart() {
+      clearTimeout(t);
+      if (!ac.signal.aborted) t = setTimeout(() => ac.abort(), ms);
+    },
+    clear: () => clearTimeout(t),
+  };
+}
+
+/**
+ * Runs `attempt` until it returns a value, throws, or the retries run out: each attempt under its own
+ * timeout and the shared limiter, backoff between attempts. Network failures become LlmError (and are
+ * retried); when the retries run out, the last failure is returned through `exhausted`.
+ */
+async function withRetries<T>(
+  url: string,
+  opts: PostOptions,
+  attempt: (signal: AbortSignal, timer: AttemptTimer, n: number) => Promise<T | Retry>,
+  exhausted: (last: Retry, attempts: number) => T,
+): Promise<T> {
+  const p = policyOf(opts);
   const attempts = p.retries + 1;
-  let last: LlmError | null = null;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
+  let last: Retry | null = null;
+  for (let n = 1; n <= attempts; n++) {
     if (opts.signal?.aborted) throw new AbortedError("llm");
-    let retryAfter: string | null = null;
-    const outcome = await (opts.limiter ?? unlimited).run(async (): Promise<PostResult | LlmError> => {
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(), p.timeoutMs);
-      const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
+    const outcome = await (opts.limiter ?? unlimited).run(async (): Promise<T | Retry> => {
+      const timer = attemptTimer(p.timeoutMs);
+      const signal = opts.signal ? AbortSignal.any([opts.signal, timer.signal]) : timer.signal;
       try {
-        const res = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json", ...opts.headers },
-          body: payload,
-          signal,
-        });
-        const text = await res.text();
-        if (!res.ok) {
-          retryAfter = res.headers.get("retry-after");
-          const err = new HttpStatusError(url, res.status, text, attempt, hintFor(res.status));
-          if (!retryable(res.status)) throw err;
-          return err;
-        }
-        try {
-          return { status: res.status, json: JSON.parse(text), attempts: attempt };
-        } catch {
-          return new LlmError(
+        return await attempt(signal, timer, n);
+      } catch (e) {
+        if (e instanceof HttpStatusError || e instanceof AbortedError) throw e;
+        if (opts.signal?.aborted) throw new AbortedError("llm");
+        if (e instanceof LlmError) return new Retry(e);
+        return new Retry(
+          new LlmError(
             {
               where: url,
-              what: `the server answered with something that is not JSON (${oneLine(text) || "an empty body"})`,
-              hint: "check that the URL is an OpenAI-compatible API",
+              what: networkReason(e, timer.timedOut(), p.timeoutMs),
+              hint: "check the URL and that the server is up",
+              cause: e,
             },
-            res.status,
-            attempt,
-          );
-        }
-      } catch (e) {
-        if (e instanceof HttpStatusError) throw e;
-        if (opts.signal?.aborted) throw new AbortedError("llm");
-        return new LlmError(
-          {
-            where: url,
-            what: networkReason(e, timeout.signal.aborted, p.timeoutMs),
-            hint: "check the URL and that the server is up",
-            cause: e,
-          },
-          null,
-          attempt,
+            null,
+            n,
+          ),
         );
       } finally {
-        clearTimeout(timer);
+        timer.clear();
       }
     });
-    if (!(outcome instanceof LlmError)) return outcome;
+    if (!(outcome instanceof Retry)) return outcome;
     last = outcome;
-    if (attempt < attempts) {
-      opts.onRetry?.(attempt, outcome.what);
-      await sleep(backoff(p, attempt, retryAfter), opts.signal);
+    if (n < attempts) {
+      opts.onRetry?.(n, outcome.error.what);
+      await sleep(backoff(p, n, outcome.retryAfter), opts.signal);
     }
   }
-  const l = last!;
-  if (l instanceof HttpStatusError)
-    throw new HttpStatusError(url, l.status ?? 0, l.body, attempts, hintFor(l.status ?? 0));
-  throw new LlmError(
+  return exhausted(last!, attempts);
+}
+
+/** The LlmError for a failure that outlived its retries (the attempt count added to the text). */
+function finalError(url: string, l: LlmError, attempts: number): LlmError {
+  return new LlmError(
     {
       where: url,
       what: `${l.what}${attempts > 1 ? ` (${attempts} attempts)` : ""}`,
@@ -222,6 +239,230 @@ export async function postJson(url: string, body: unknown, opts: PostOptions = {
     },
     l.status,
     attempts,
+  );
+}
+
+function notJson(url: string, status: number, text: string, attempt: number): LlmError {
+  return new LlmError(
+    {
+      where: url,
+      what: `the server answered with something that is not JSON (${oneLine(text) || "an empty body"})`,
+      hint: "check that the URL is an OpenAI-compatible API",
+    },
+    status,
+    attempt,
+  );
+}
+
+function requestInit(body: string, signal: AbortSignal, opts: PostOptions, accept: string): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json", accept, ...opts.headers },
+    body,
+    signal,
+  };
+}
+
+const requestIdOf = (h: Headers) => h.get("x-request-id") ?? h.get("request-id");
+
+/**
+ * POSTs `body` as JSON to `url` and returns the parsed JSON of a 2xx answer. Retries (with
+ * backoff) what can succeed on a second try; throws LlmError (HttpStatusError for an HTTP status)
+ * naming the URL when it cannot, and AbortedError when `signal` fires.
+ */
+export async function postJson(url: string, body: unknown, opts: PostOptions = {}): Promise<PostResult> {
+  const a = await postForAnswer(url, body, opts);
+  if (a.status >= 200 && a.status < 300) return { status: a.status, json: a.json, attempts: a.attempts };
+  throw new HttpStatusError(url, a.status, a.text, a.attempts, hintFor(a.status));
+}
+
+/** An HTTP answer: its status, its body (parsed when JSON) and the server's request id. */
+export interface HttpAnswer {
+  status: number;
+  /** The parsed body; null when it is not JSON (only possible for a non-2xx answer). */
+  json: unknown;
+  text: string;
+  /** The `x-request-id` header, when the server sent one. */
+  requestId: string | null;
+  attempts: number;
+}
+
+/**
+ * POSTs `body` as JSON and returns the answer, whatever its status: a 2xx JSON answer, a non-2xx
+ * answer that is not worth retrying, or the last one when retries of 429/5xx run out (a passthrough
+ * proxy such as `serving batch` writes it as the request's response). Dropped connections,
+ * timeouts and 2xx bodies that are not JSON are retried; when they outlive the retries this throws
+ * LlmError. AbortedError when `signal` fires.
+ */
+export async function postForAnswer(url: string, body: unknown, opts: PostOptions = {}): Promise<HttpAnswer> {
+  const retryable = opts.retryable ?? defaultRetryable;
+  const payload = JSON.stringify(body);
+  return withRetries<HttpAnswer>(
+    url,
+    opts,
+    async (signal, _timer, n) => {
+      const res = await fetch(url, requestInit(payload, signal, opts, "application/json"));
+      const text = await res.text();
+      const answer: HttpAnswer = {
+        status: res.status,
+        json: parseOrNull(text),
+        text,
+        requestId: requestIdOf(res.headers),
+        attempts: n,
+      };
+      if (!res.ok) {
+        if (!retryable(res.status)) return answer;
+        return new Retry(
+          new HttpStatusError(url, res.status, text, n, hintFor(res.status)),
+          res.headers.get("retry-after"),
+          answer,
+        );
+      }
+      if (answer.json === null && text.trim() !== "null") return new Retry(notJson(url, res.status, text, n));
+      return answer;
+    },
+    (last, attempts) => {
+      if (last.answer) return { ...last.answer, attempts };
+      throw finalError(url, last.error, attempts);
+    },
+  );
+}
+
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** An answer to a streamed request: the server-sent events in order, with their arrival times. */
+export interface StreamAnswer extends HttpAnswer {
+  /** Whether the server answered with an event stream (false: a plain JSON body, in `json`). */
+  streamed: boolean;
+  /** The JSON of each `data:` event, in order (`[DONE]` not included). */
+  events: unknown[];
+  /** `performance.now()` when the successful attempt was sent. */
+  sentAt: number;
+  /** `performance.now()` when each event arrived. */
+  eventTimes: number[];
+}
+
+/** Options of `postForStream`: those of `postJson`, and hooks that see the events as they come. */
+export interface StreamOptions extends PostOptions {
+  /** Called with each event as it arrives (`at` = performance.now()). */
+  onEvent?: (data: unknown, at: number) => void;
+  /** Called when an attempt starts (a retry restarts the stream: forget the events seen so far). */
+  onAttempt?: (attempt: number) => void;
+}
+
+/**
+ * POSTs `body` (which should ask for `stream: true`) and reads the answer as server-sent events
+ * (`data: {…}` lines, ended by `data: [DONE]` or the end of the body). The per-attempt timeout is an
+ * idle timeout here: it restarts with every chunk, so a long generation that keeps streaming is not
+ * cut. A stream that breaks off is retried from the start (`onAttempt` tells the caller), as are
+ * 429/5xx answers; a server that answers plain JSON is returned as such (`streamed: false`). Final
+ * non-2xx answers are returned as in `postForAnswer`.
+ */
+export async function postForStream(
+  url: string,
+  body: unknown,
+  opts: StreamOptions = {},
+): Promise<StreamAnswer> {
+  const retryable = opts.retryable ?? defaultRetryable;
+  const payload = JSON.stringify(body);
+  return withRetries<StreamAnswer>(
+    url,
+    opts,
+    async (signal, timer, n) => {
+      opts.onAttempt?.(n);
+      const sentAt = performance.now();
+      const res = await fetch(url, requestInit(payload, signal, opts, "text/event-stream, application/json"));
+      const requestId = requestIdOf(res.headers);
+      const isStream = (res.headers.get("content-type") ?? "").includes("text/event-stream");
+      if (!res.ok || !isStream || !res.body) {
+        const text = await res.text();
+        const answer: StreamAnswer = {
+          status: res.status,
+          json: parseOrNull(text),
+          text,
+          requestId,
+          attempts: n,
+          streamed: false,
+          events: [],
+          sentAt,
+          eventTimes: [],
+        };
+        if (!res.ok && retryable(res.status))
+          return new Retry(
+            new HttpStatusError(url, res.status, text, n, hintFor(res.status)),
+            res.headers.get("retry-after"),
+            answer,
+          );
+        if (res.ok && answer.json === null) return new Retry(notJson(url, res.status, text, n));
+        return answer;
+      }
+      const events: unknown[] = [];
+      const eventTimes: number[] = [];
+      const decoder = new TextDecoder();
+      let buffer = "";
+      let data: string[] = [];
+      let done = false;
+      const dispatch = (at: number) => {
+        if (data.length === 0) return;
+        const payloadText = data.join("\n");
+        data = [];
+        if (payloadText.trim() === "[DONE]") {
+          done = true;
+          return;
+        }
+        let ev: unknown;
+        try {
+          ev = JSON.parse(payloadText);
+        } catch {
+          throw notJson(url, res.status, payloadText, n);
+        }
+        events.push(ev);
+        eventTimes.push(at);
+        opts.onEvent?.(ev, at);
+      };
+      const reader = res.body.getReader();
+      try {
+        while (!done) {
+          const { value, done: end } = await reader.read();
+          if (end) break;
+          timer.restart();
+          const at = performance.now();
+          buffer += decoder.decode(value, { stream: true });
+          for (let nl = buffer.indexOf("\n"); nl >= 0 && !done; nl = buffer.indexOf("\n")) {
+            const line = buffer.slice(0, nl).replace(/\r$/, "");
+            buffer = buffer.slice(nl + 1);
+            if (line === "") dispatch(at);
+            else if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
+            // other fields (event:, id:, retry:) and comments (":") carry nothing a completion needs
+          }
+        }
+        if (!done) dispatch(performance.now());
+      } finally {
+        if (done) await reader.cancel().catch(() => undefined);
+        reader.releaseLock();
+      }
+      return {
+        status: res.status,
+        json: null,
+        text: "",
+        requestId,
+        attempts: n,
+        streamed: true,
+        events,
+        sentAt,
+        eventTimes,
+      };
+    },
+    (last, attempts) => {
+      if (last.answer) return { ...(last.answer as StreamAnswer), attempts };
+      throw finalError(url, last.error, attempts);
+    },
   );
 }
 

@@ -18,6 +18,7 @@ import { dirname, resolve } from "node:path";
 import { IoError, throwIfAborted } from "../errors/index.js";
 import {
   type Checkpoint,
+  dtypeBytes,
   encodeInPlace,
   numel,
   openCheckpoint,
@@ -29,7 +30,8 @@ import type { OnProgress } from "../util/progress.js";
 import { Rng } from "../util/random.js";
 import type { MergeConfig } from "./config/load.js";
 import type { TensorMergeDiagnostics } from "./methods/types.js";
-import type { InputCheckpoint, MergePlan, MergeTask } from "./planner.js";
+import { type InputCheckpoint, type MergePlan, type MergeTask, streamedSum } from "./planner.js";
+import { type RawInput, type StreamDType, type WeightedSum, weightedSumRaw } from "./weighted-sum.js";
 
 /** The input checkpoints of a config, opened (headers read, no tensor data). */
 export interface OpenedInputs {
@@ -85,22 +87,22 @@ export interface ExecuteResult {
 }
 
 /**
- * Float32 buffers recycled between tensors: reading into a buffer that was already touched avoids
- * the page faults and zero-filling of a fresh allocation (a large share of the time at 1024²).
- * Holds at most `max` buffers (oldest dropped first), so memory stays bounded by the plan.
+ * Buffers recycled between tensors: reading into memory that was already touched avoids the page
+ * faults and zero-filling of a fresh allocation (a large share of the time at 1024²). Holds at
+ * most `max` buffers (oldest dropped first), so memory stays bounded by the plan.
  */
 export class BufferPool {
-  readonly #free: Float32Array[] = [];
+  readonly #free: ArrayBuffer[] = [];
   constructor(private readonly max: number) {}
-  /** A buffer of exactly `n` elements (contents undefined). */
-  take(n: number): Float32Array {
-    const i = this.#free.findIndex((b) => b.length === n);
+  /** A buffer of exactly `bytes` bytes (contents undefined). */
+  take(bytes: number): ArrayBuffer {
+    const i = this.#free.findIndex((b) => b.byteLength === bytes);
     if (i >= 0) return this.#free.splice(i, 1)[0]!;
-    return new Float32Array(n);
+    return new ArrayBuffer(bytes);
   }
   /** Returns buffers for reuse. */
-  give(bufs: Iterable<Float32Array>): void {
-    for (const b of bufs) if (b.length > 0 && !this.#free.includes(b)) this.#free.push(b);
+  give(bufs: Iterable<ArrayBuffer>): void {
+    for (const b of bufs) if (b.byteLength > 0 && !this.#free.includes(b)) this.#free.push(b);
     while (this.#free.length > this.max) this.#free.shift();
   }
 }
@@ -191,6 +193,20 @@ function fitTo(
   return out;
 }
 
+/** Runs `read(i)` for every input: different checkpoints concurrently, one checkpoint's inputs in turn. */
+async function eachInput(task: MergeTask, read: (i: number) => Promise<void>): Promise<void> {
+  // Positional reads of different checkpoints run on libuv's threads at the same time; inputs
+  // from the same checkpoint one after another, as it keeps one shard open.
+  const byModel = new Map<number, number[]>();
+  for (const [i, inp] of task.inputs.entries())
+    byModel.set(inp.model, [...(byModel.get(inp.model) ?? []), i]);
+  await Promise.all(
+    [...byModel.values()].map(async (idx) => {
+      for (const i of idx) await read(i);
+    }),
+  );
+}
+
 /** Reads a task's inputs as Float32 (each checkpoint serves one read at a time), fitted to its shape. */
 export async function readTask(
   task: MergeTask,
@@ -198,22 +214,13 @@ export async function readTask(
   signal?: AbortSignal,
   pool?: BufferPool,
 ): Promise<Float32Array[]> {
-  // Different checkpoints are read concurrently (their positional reads run on libuv's threads);
-  // inputs from the same checkpoint one after another, as it keeps one shard open.
   const raw: Float32Array[] = new Array(task.inputs.length);
-  const byModel = new Map<number, number[]>();
-  for (const [i, inp] of task.inputs.entries())
-    byModel.set(inp.model, [...(byModel.get(inp.model) ?? []), i]);
-  await Promise.all(
-    [...byModel.values()].map(async (idx) => {
-      for (const i of idx) {
-        const inp = task.inputs[i]!;
-        throwIfAborted(signal, inp.tensor);
-        const into = pool?.take(numel(inp.shape));
-        raw[i] = await cks[inp.model]!.readFloat32(inp.tensor, { signal, into });
-      }
-    }),
-  );
+  await eachInput(task, async (i) => {
+    const inp = task.inputs[i]!;
+    throwIfAborted(signal, inp.tensor);
+    const into = pool ? new Float32Array(pool.take(numel(inp.shape) * 4)) : undefined;
+    raw[i] = await cks[inp.model]!.readFloat32(inp.tensor, { signal, into });
+  });
   if (task.fit === "none") return raw;
   const pad =
     task.fit === "pad-to-base" && task.padFrom !== null
@@ -221,6 +228,28 @@ export async function readTask(
       : undefined;
   return raw.map((x, i) => fitTo(x, task.inputs[i]!.shape, task.shape, i === task.padFrom ? undefined : pad));
 }
+
+/** Reads a streamed task's inputs as raw bytes (each checkpoint serves one read at a time). */
+export async function readTaskRaw(
+  task: MergeTask,
+  cks: readonly Checkpoint[],
+  signal?: AbortSignal,
+  pool?: BufferPool,
+): Promise<RawInput[]> {
+  const raw: RawInput[] = new Array(task.inputs.length);
+  await eachInput(task, async (i) => {
+    const inp = task.inputs[i]!;
+    throwIfAborted(signal, inp.tensor);
+    const bytes = numel(inp.shape) * dtypeBytes(inp.dtype);
+    const into = pool ? new Uint8Array(pool.take(bytes)) : undefined;
+    const data = await cks[inp.model]!.readRaw(inp.tensor, { signal, into });
+    raw[i] = { bytes: data, dtype: inp.dtype as StreamDType };
+  });
+  return raw;
+}
+
+/** A task's inputs as read: Float32 tensors for the method, or raw bytes for a streamed weighted sum. */
+type Loaded = { kind: "float32"; data: Float32Array[] } | { kind: "raw"; sum: WeightedSum; raw: RawInput[] };
 
 /** Runs a plan: merges every tensor and writes the output folder atomically. */
 export async function executeMerge(
@@ -238,16 +267,57 @@ export async function executeMerge(
   let doneBytes = 0;
   let done = 0;
   const diagnostics: ExecuteResult["diagnostics"] = [];
-  let pending: Promise<Float32Array[]> | undefined;
-  // Buffers of the task whose bytes the writer holds; recycled when the next task starts (by then
-  // the writer has written them). Two tasks' inputs plus one output are alive at a time.
+  let pending: Promise<Loaded> | undefined;
+  // Buffers live for one task's merge (its inputs), except the one holding its output bytes: the
+  // writer writes tensor k while tensor k + 1 is merged (`overlap`), so the output of task k is
+  // recycled when task k + 2 starts. Alive at once: two tasks' inputs and two outputs.
   const maxInputs = Math.max(1, ...tasks.map((t) => t.inputs.length));
   const pool = new BufferPool(2 * maxInputs + 2);
-  let inFlight: Float32Array[] = [];
-  const read = (k: number) => {
-    const p = readTask(tasks[k]!, inputs.checkpoints, opts.signal, pool);
+  const writing: ArrayBuffer[][] = [];
+  const sums = tasks.map((t) => streamedSum(method, t));
+  const load = (k: number): Promise<Loaded> => {
+    const sum = sums[k];
+    const p: Promise<Loaded> = sum
+      ? readTaskRaw(tasks[k]!, inputs.checkpoints, opts.signal, pool).then((raw) => ({
+          kind: "raw",
+          sum,
+          raw,
+        }))
+      : readTask(tasks[k]!, inputs.checkpoints, opts.signal, pool).then((data) => ({
+          kind: "float32",
+          data,
+        }));
     p.catch(() => {}); // awaited later; avoid an unhandled rejection if the merge stops first
     return p;
+  };
+  /** Merges one task; returns its output bytes and the buffer holding them. */
+  const mergeTask = (task: MergeTask, loaded: Loaded): { bytes: Uint8Array; holds: ArrayBuffer } => {
+    if (loaded.kind === "raw") {
+      // Streamed: raw input bytes → weighted sum → encoded output, chunk by chunk.
+      const out = pool.take(numel(task.shape) * dtypeBytes(task.dtype));
+      const bytes = weightedSumRaw(loaded.raw, loaded.sum, task.dtype, new Uint8Array(out));
+      pool.give(loaded.raw.map((r) => r.bytes.buffer as ArrayBuffer));
+      return { bytes, holds: out };
+    }
+    const data = loaded.data;
+    const r = method.merge({
+      name: task.name,
+      shape: task.shape,
+      tensors: data,
+      baseIndex: task.baseIndex,
+      params: task.params,
+      tensorParams: task.tensorParams,
+      rng: (source) => new Rng(streamSeed(seed, task.name, source)),
+      signal: opts.signal,
+    });
+    if (r.diagnostics && Object.keys(r.diagnostics).length > 0) {
+      diagnostics.push({ name: task.name, diagnostics: r.diagnostics });
+      opts.onTensor?.(task.name, r.diagnostics);
+    }
+    const holds = r.data.buffer as ArrayBuffer;
+    const bytes = encodeInPlace(r.data, task.dtype);
+    pool.give(data.map((x) => x.buffer as ArrayBuffer).filter((b) => b !== holds));
+    return { bytes, holds };
   };
   const sources: TensorSource[] = tasks.map((task, k) => ({
     name: task.name,
@@ -255,26 +325,12 @@ export async function executeMerge(
     shape: task.shape,
     bytes: async () => {
       throwIfAborted(opts.signal, task.name);
-      pool.give(inFlight);
-      inFlight = [];
-      const data = await (pending ?? read(k));
-      pending = k + 1 < tasks.length ? read(k + 1) : undefined;
-      const r = method.merge({
-        name: task.name,
-        shape: task.shape,
-        tensors: data,
-        baseIndex: task.baseIndex,
-        params: task.params,
-        tensorParams: task.tensorParams,
-        rng: (source) => new Rng(streamSeed(seed, task.name, source)),
-        signal: opts.signal,
-      });
-      if (r.diagnostics && Object.keys(r.diagnostics).length > 0) {
-        diagnostics.push({ name: task.name, diagnostics: r.diagnostics });
-        opts.onTensor?.(task.name, r.diagnostics);
-      }
-      const bytes = encodeInPlace(r.data, task.dtype);
-      inFlight = [...data, r.data];
+      // The writer has finished tensor k − 2 (it may still be writing k − 1).
+      if (writing.length >= 2) pool.give(writing.shift()!);
+      const loaded = await (pending ?? load(k));
+      pending = k + 1 < tasks.length ? load(k + 1) : undefined;
+      const { bytes, holds } = mergeTask(task, loaded);
+      writing.push([holds]);
       done++;
       doneBytes += numel(task.shape);
       const seconds = (performance.now() - t0) / 1000;
@@ -296,6 +352,7 @@ export async function executeMerge(
       copyFrom: plan.copyFrom,
       config: plan.outConfig,
       signal: opts.signal,
+      overlap: true,
     });
     const seconds = (performance.now() - t0) / 1000;
     return {

@@ -15,6 +15,8 @@ import type { MergeConfig, SliceSpec, SourceSpec } from "./config/load.js";
 import { type ParameterLevel, resolveParameter } from "./config/parameters.js";
 import { MergeConfigError, MergeInputError } from "./errors.js";
 import { layerCounts, mainStack, outsidePosition, parseLayerName } from "./layers.js";
+import type { AnyMergeMethod } from "./methods/types.js";
+import { isStreamDType, type WeightedSum } from "./weighted-sum.js";
 
 /** What the planner needs to know of one input checkpoint (its headers). */
 export interface InputCheckpoint {
@@ -498,19 +500,41 @@ function outputConfig(
 }
 
 /**
- * Peak memory by construction: while task k is merged, its inputs (as Float32), the method's
- * working copies, the output bytes and task k + 1's inputs (read ahead) are held; nothing else.
+ * The weighted sum a task is streamed with (raw input bytes → encoded output, weighted-sum.ts), or
+ * undefined when it is merged on Float32 tensors: streamed when the method declares the tensor's
+ * merge a weighted sum, no shape fitting is needed and every input is F32, F16 or BF16.
+ */
+export function streamedSum(method: AnyMergeMethod, task: MergeTask): WeightedSum | undefined {
+  if (!method.weightedSum || task.fit !== "none" || !task.inputs.every((i) => isStreamDType(i.dtype)))
+    return undefined;
+  return method.weightedSum(task.params, task.tensorParams);
+}
+
+/**
+ * Peak memory by construction: while task k is merged, its inputs (as Float32, or their raw bytes
+ * when streamed), the method's working copies (none when streamed), the output bytes, task k − 1's
+ * output (being written) and task k + 1's inputs (read ahead) are held; nothing else.
  */
 function estimateMemory(tasks: readonly MergeTask[], config: MergeConfig): MemoryEstimate {
   let peak = 0;
   let at: string | null = null;
   let largest = 0;
-  const inF32 = (t: MergeTask) => t.inputs.reduce((s, i) => s + numel(i.shape) * 4, 0);
+  const streamed = tasks.map((t) => streamedSum(config.method, t) !== undefined);
+  const inputs = (k: number) =>
+    tasks[k]!.inputs.reduce((s, i) => s + numel(i.shape) * (streamed[k] ? dtypeBytes(i.dtype) : 4), 0);
+  // The buffer holding a task's output while the writer writes it (during the next task's merge):
+  // the encoded bytes when streamed, else the float32 buffer they were encoded in.
+  const held = (k: number) => numel(tasks[k]!.shape) * (streamed[k] ? dtypeBytes(tasks[k]!.dtype) : 4);
   for (const [k, t] of tasks.entries()) {
     const n = numel(t.shape);
     largest = Math.max(largest, n * 4);
-    const work = config.method.workingCopies(t.inputs.length) * n * 4;
-    const bytes = inF32(t) + work + n * dtypeBytes(t.dtype) + (tasks[k + 1] ? inF32(tasks[k + 1]!) : 0);
+    const work = streamed[k] ? 0 : config.method.workingCopies(t.inputs.length) * n * 4;
+    const bytes =
+      inputs(k) +
+      work +
+      n * dtypeBytes(t.dtype) +
+      (k > 0 ? held(k - 1) : 0) +
+      (tasks[k + 1] ? inputs(k + 1) : 0);
     if (bytes > peak) {
       peak = bytes;
       at = t.name;
@@ -520,7 +544,7 @@ function estimateMemory(tasks: readonly MergeTask[], config: MergeConfig): Memor
     peakTensorBytes: peak,
     peakTensor: at,
     largestTensorBytes: largest,
-    formula: `max over tensors of (inputs as float32 + ${config.method.name} working copies + output + the next tensor's inputs)`,
+    formula: `max over tensors of (inputs as float32, or their bytes when streamed as a weighted sum, + ${config.method.name} working copies + output + the previous tensor's output being written + the next tensor's inputs)`,
   };
 }
 

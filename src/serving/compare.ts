@@ -18,6 +18,8 @@ import type { PackOptions } from "./offline/packing.js";
 import { checkPolicyParams, type PolicyParams } from "./params.js";
 import { createPolicy, policyNames, policies as registry } from "./policies/registry.js";
 import type { PolicyPlanInfo } from "./policies/types.js";
+import { type PredictionError, predictionError } from "./predict/error.js";
+import { type PredictorSetup, simulationPredictor } from "./predict/spec.js";
 import type { Profile } from "./profile/schema.js";
 import { type SimRun, simulate } from "./sim/simulate.js";
 import type { Trace } from "./trace/types.js";
@@ -40,6 +42,8 @@ export interface CompareOptions {
   onPolicy?: (e: PolicyEvent) => void;
   /** Progress of the bound's packing MIP (seconds, incumbent, bound). */
   onPacking?: PackOptions["onProgress"];
+  /** The output-length predictor the policies plan with (a fresh instance per run); default the true lengths. */
+  predictor?: PredictorSetup | null;
 }
 
 /** A policy's simulation starting or ending (`run` is set when it finished). */
@@ -56,6 +60,28 @@ export interface PolicyResult {
   plan?: PolicyPlanInfo;
   /** Where the time above the lower bound goes (critical client; breakdown.ts). */
   breakdown: GapBreakdown;
+  /** The predictor's error on the requests this policy asked about; null when it used no lengths or the true ones. */
+  prediction: RunPrediction | null;
+}
+
+/** A run's predictions against the true lengths. */
+export interface RunPrediction {
+  predictor: string;
+  error: PredictionError;
+}
+
+/** The error of the predictions a run's policy asked for (null when it asked none). */
+export function runPrediction(run: SimRun, label: string): RunPrediction | null {
+  if (!run.predictions) return null;
+  const predicted: number[] = [];
+  const actual: number[] = [];
+  for (const [k, r] of run.requests.entries()) {
+    const p = run.predictions.predicted[k] as number;
+    if (Number.isNaN(p)) continue;
+    predicted.push(p);
+    actual.push(r.outputTokens);
+  }
+  return predicted.length ? { predictor: label, error: predictionError(predicted, actual) } : null;
 }
 
 /** A policy that did not finish: interrupted while it ran, or not started. */
@@ -81,6 +107,8 @@ export interface CompareResult {
   unfinished: UnfinishedPolicy[];
   /** The finished policies' runs, in the same order as `policies`. */
   runs: SimRun[];
+  /** The predictor the policies planned with (its label), or null for the true lengths. */
+  predictor: string | null;
 }
 
 /** Whether every request arrives at the same time (an offline batch). */
@@ -128,6 +156,7 @@ export async function comparePolicies(
         clients: opts.clients,
         signal: opts.signal,
         onProgress: opts.onProgress,
+        predictor: opts.predictor ? simulationPredictor(opts.predictor) : undefined,
       });
     } catch (e) {
       if (!(e instanceof AbortedError)) throw e;
@@ -147,6 +176,7 @@ export async function comparePolicies(
       metrics: runMetrics(run, lb.seconds),
       plan: run.plan,
       breakdown: gapBreakdown(run, profile, lb.seconds),
+      prediction: opts.predictor ? runPrediction(run, opts.predictor.label) : null,
     });
   }
   if (policies.length === 0)
@@ -161,5 +191,6 @@ export async function comparePolicies(
     policies,
     unfinished,
     runs,
+    predictor: opts.predictor?.label ?? null,
   };
 }

@@ -6,3 +6,6 @@ export class TraceError extends InputError {}
 
 /** A time-model profile or fit input that is invalid. */
 export class ProfileError extends InputError {}
+
+/** A batch input or results file that cannot be used (names the file and its 1-based line number). */
+export class BatchFileError extends InputError {}

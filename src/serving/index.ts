@@ -3,6 +3,26 @@
  * (vLLM V0/V1, Orca, the hybrid offline-online method), offline packing and lower bounds, and the
  * documents, text and files the command prints and writes.
  */
+
+export {
+  type BatchOptions,
+  type BatchPlanDocument,
+  type BatchRecord,
+  type BatchRunResult,
+  type BatchSummary,
+  batchPlanDocument,
+  batchPlanText,
+  batchReportHtml,
+  batchSummary,
+  batchSummaryText,
+  dispatchPolicyNames,
+  type PreparedBatch,
+  predictRun,
+  prepareBatch,
+  readBatchInput,
+  runBatch,
+  simulateDispatch,
+} from "./batch/index.js";
 export { type ClientBreakdown, type GapBreakdown, gapBreakdown } from "./breakdown.js";
 export {
   type CompareOptions,
@@ -12,13 +32,15 @@ export {
   type PolicyResult,
   type UnfinishedPolicy,
 } from "./compare.js";
-export { ProfileError, TraceError } from "./errors.js";
+export { BatchFileError, ProfileError, TraceError } from "./errors.js";
 export { checkTrace, checkWorkload, minIterations, SERVING_LIMITS } from "./limits.js";
 export { type Percentiles, type RequestTimes, type RunMetrics, requestTimes, runMetrics } from "./metrics.js";
 export {
+  kvWorkBound,
   type LowerBound,
   lowerBound,
   lowerBoundWithPacking,
+  neverFits,
   type Packing,
   type PackOptions,
   type PackResult,
@@ -26,6 +48,9 @@ export {
   requestBoundWork,
   requestChain,
   requestWork,
+  requestWorkParts,
+  servableTrace,
+  type WorkParts,
   type WorkProfile,
 } from "./offline/index.js";
 export {

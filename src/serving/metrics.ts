@@ -130,13 +130,13 @@ export function runMetrics(run: SimRun, lowerBoundSeconds: number | null = null)
     notes.push("tpotSeconds is null: every served request has one output token (TPOT needs two)");
   let gap: number | null = null;
   if (lowerBoundSeconds === null) notes.push("gapToLowerBound is null: no lower bound was given");
-  else if (!(lowerBoundSeconds > 0))
-    notes.push(
-      "gapToLowerBound is null: the lower bound is 0 (nothing to serve), a gap relative to it is undefined",
-    );
   else if (run.rejected > 0)
     notes.push(
       `gapToLowerBound is null: ${run.rejected} request(s) were rejected, and the bound assumes every request is served`,
+    );
+  else if (!(lowerBoundSeconds > 0))
+    notes.push(
+      "gapToLowerBound is null: the lower bound is 0 (nothing to serve), a gap relative to it is undefined",
     );
   // Float noise (sums of iteration times vs the bound's closed form) is not a gap.
   else

@@ -10,7 +10,7 @@ import { policies } from "./policies/registry.js";
 export type PolicyParams = Record<string, Record<string, unknown>>;
 
 /** `"true"`/`"false"` → boolean, a finite number → number, anything else stays text. */
-function paramValue(raw: string): unknown {
+export function paramValue(raw: string): unknown {
   if (raw === "true") return true;
   if (raw === "false") return false;
   const n = raw.trim() === "" ? Number.NaN : Number(raw);

@@ -5,6 +5,8 @@
  */
 import { MisuseError } from "../errors/index.js";
 import { checkPolicyParams, mergePolicyParams, type PolicyParams } from "./params.js";
+import { readLengthHistory } from "./predict/history.js";
+import { type PredictorSetup, parsePredictorSpec, predictorSetup } from "./predict/spec.js";
 import { loadPreset, type PresetSpec } from "./presets.js";
 import { builtinProfile, DEFAULT_PROFILE, isProfileFile, resolveProfile } from "./profile/load.js";
 import type { Profile } from "./profile/schema.js";
@@ -28,8 +30,19 @@ export interface WorkloadOptions {
   clients?: number;
   /** Policy parameters, merged over the preset's. */
   policyParams?: PolicyParams;
+  /** The output-length predictor the policies plan with (`name[:key=value,…]`); default the true lengths. */
+  predictor?: string;
+  /** A trace or batch results file to fit the predictor on (default: the workload itself, in sample). */
+  history?: string;
   /** How errors name each option (e.g. the CLI's flags); default the option names. */
-  where?: { preset?: string; trace?: string; profile?: string; policyParams?: string };
+  where?: {
+    preset?: string;
+    trace?: string;
+    profile?: string;
+    policyParams?: string;
+    predictor?: string;
+    history?: string;
+  };
 }
 
 /** A resolved workload. */
@@ -43,6 +56,8 @@ export interface Workload {
   policyParams: PolicyParams;
   /** The files read (so outputs never overwrite them). */
   inputs: string[];
+  /** The predictor the policies plan with; null: the true lengths (the simulator's default). */
+  predictor: PredictorSetup | null;
 }
 
 /** Loads the preset or the trace, the profile and the parameters; checks the parameters against the policies. */
@@ -71,6 +86,7 @@ export async function resolveWorkload(opts: WorkloadOptions): Promise<Workload> 
       preset: p.spec,
       policyParams: p.spec.policyParams,
       inputs: [],
+      predictor: null,
     };
   } else if (opts.trace !== undefined) {
     w = {
@@ -80,6 +96,7 @@ export async function resolveWorkload(opts: WorkloadOptions): Promise<Workload> 
       preset: null,
       policyParams: {},
       inputs: [opts.trace],
+      predictor: null,
     };
   } else
     throw new MisuseError({
@@ -92,6 +109,18 @@ export async function resolveWorkload(opts: WorkloadOptions): Promise<Workload> 
     const paramsWhere = where.policyParams ?? "policy parameters";
     checkPolicyParams(opts.policyParams, paramsWhere);
     w.policyParams = mergePolicyParams(w.policyParams, opts.policyParams);
+  }
+  if (opts.history !== undefined && opts.predictor === undefined)
+    throw new MisuseError({
+      where: where.history ?? "history",
+      what: "a history is given but no predictor",
+      hint: "give a predictor that fits on it, e.g. buckets",
+    });
+  if (opts.predictor !== undefined) {
+    const spec = parsePredictorSpec(opts.predictor, where.predictor ?? "predictor");
+    const history = opts.history === undefined ? undefined : await readLengthHistory(opts.history);
+    if (opts.history !== undefined) w.inputs.push(opts.history);
+    w.predictor = predictorSetup(spec, { name: w.trace.name, requests: w.trace.requests }, history);
   }
   return w;
 }

@@ -36,7 +36,8 @@ function tableRows(md: string): Row[] {
       continue;
     }
     const [, input = "", command = "", exit = "", , stderr = ""] = m;
-    rows.push({ input, args: command.split(" "), exit: Number(exit), stderr });
+    // A | inside a cell is written \| (GitHub's table syntax).
+    rows.push({ input, args: command.split(" "), exit: Number(exit), stderr: stderr.replaceAll("\\|", "|") });
   }
   return rows;
 }
@@ -51,6 +52,13 @@ const graph = (microBatches: number, ids: string[], first = 1) =>
     operators: ids.map((id, i) => ({ id, forward: i === 0 ? first : 1, backward: 2 })),
     edges: ids.slice(1).map((id, i) => ({ from: ids[i], to: id })),
   })}\n`;
+const batchLine = (id: string) =>
+  JSON.stringify({
+    custom_id: id,
+    method: "POST",
+    url: "/v1/chat/completions",
+    body: { model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 5 },
+  });
 
 /** The files the table's introduction describes. */
 const FILES: Record<string, string | Uint8Array> = {
@@ -78,6 +86,9 @@ const FILES: Record<string, string | Uint8Array> = {
   "cost.lp": "Maximize\n obj: x + 1e30 y\nSubject To\n c1: x + 2 y <= 4\nEnd\n",
   "notlp.lp": "hello\n",
   "inf.mps": "NAME t\nROWS\n N obj\n L c1\nCOLUMNS\n x obj 1 c1 1e400\nRHS\n rhs c1 4\nENDATA\n",
+  "bad.jsonl": `${batchLine("a")}\n{"method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[]}}\n`,
+  "dup.jsonl": `${batchLine("a")}\n${batchLine("a")}\n`,
+  "emb.jsonl": '{"custom_id":"a","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"x"}}\n',
 };
 
 let dir = "";
@@ -102,7 +113,7 @@ beforeAll(async () => {
 }, 180_000);
 
 describe("docs/conventions.md: bad input and what it gets", () => {
-  it("has the serving, plan and solve rows, each naming only files the test makes", () => {
+  it("has the serving, plan and solve rows, each naming only files the test makes (URLs aside)", () => {
     expect(rows.length).toBeGreaterThanOrEqual(37);
     for (const cmd of ["serving", "plan", "solve"])
       expect(
@@ -118,10 +129,12 @@ describe("docs/conventions.md: bad input and what it gets", () => {
       "s.csv",
       "p.json",
       "missing.lp",
+      "r.jsonl",
     ]);
     for (const r of rows)
       for (const a of r.args)
-        if (/\.(csv|json|html|out|lp|mps)$|\/|-dir$/.test(a)) expect(known, a).toContain(a);
+        if (!/^[a-z]+:\/\//.test(a) && /\.(csv|json|jsonl|html|out|lp|mps)$|\/|-dir$/.test(a))
+          expect(known, a).toContain(a);
   });
 
   it("every row: the exit code and the one stderr line of the table, nothing on stdout, nothing written", async () => {

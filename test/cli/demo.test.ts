@@ -28,10 +28,12 @@ describe("frugal demo", () => {
     expect(forced.code).toBe(0);
   });
 
-  it("runs every capability offline and writes their reports", async () => {
+  // The whole demo takes seconds alone and several times that beside other CPU-heavy jobs; the
+  // limits below are safety nets, not claims about speed.
+  it("runs every capability offline and writes their reports", { timeout: 300_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "frugal-demo-"));
     const out = join(dir, "all");
-    const r = await runCli(["demo", "--out", out, "--json", "--quiet"]);
+    const r = await runCli(["demo", "--out", out, "--json", "--quiet"], { timeoutMs: 290_000 });
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     const by = Object.fromEntries(

@@ -46,7 +46,7 @@ export function spawnCli(args: string[], opts: { cwd?: string; timeoutMs?: numbe
     stderr += d;
     check();
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 110_000);
   const done = new Promise<CliRun>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, sig) => {

@@ -372,6 +372,16 @@ describe("lore", () => {
     }
   });
 
+  it("names the input that holds NaN or infinite values in a matrix (LAPACK would refuse it)", () => {
+    const a = [1, 2, 3, 4, 5, 6];
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const b = [2, 0, bad, 5, 3, 3];
+      expect(() => runMethod("lore", [a, b, a], { shape: [2, 3], tensorParams: [{}, {}, {}] })).toThrow(
+        /input 2 of 3 holds NaN or infinite values/,
+      );
+    }
+  });
+
   it("falls back to θ0 = base for vectors when a base model is given", () => {
     const r = runMethod(
       "lore",

@@ -89,7 +89,7 @@ function independentParts(run: SimRun, prof: Profile) {
       boundLinear += linear;
       boundShares += shares;
     }
-    const its = c.log.start.map((start, k) => ({
+    const its = Array.from(c.log.start, (start, k) => ({
       seconds: (c.log.end[k] ?? start) - start,
       np: c.log.prefills[k] ?? 0,
       nd: c.log.decodes[k] ?? 0,

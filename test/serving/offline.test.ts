@@ -14,7 +14,7 @@ import {
 } from "../../src/serving/index.js";
 import { lpt } from "../../src/serving/offline/lpt.js";
 import { simplePackingBound } from "../../src/serving/offline/packing.js";
-import { prefillChainSeconds } from "../../src/serving/offline/work.js";
+import { ceilSum, prefillChainSeconds, requestWorkParts } from "../../src/serving/offline/work.js";
 import { expectClose } from "../helpers/tolerance.js";
 
 function bruteForce(work: number[], J: number): number {
@@ -155,5 +155,78 @@ describe("work and lower bounds", () => {
       ),
       { numRuns: 10 },
     );
+  });
+});
+
+describe("KV-cache-aware lower bound", () => {
+  const prof = builtinProfile("llama65b");
+  // A cache of 24 blocks of 16 tokens (384 tokens) holds a few requests at once, so memory, not
+  // the batch size, limits how many share an iteration's fixed cost.
+  const tight = { ...prof, client: { ...prof.client, kvBlocks: 24, watermark: 0 } };
+
+  it("charges α·blocks/K per emitted token (closed form against a token-by-token sum)", () => {
+    const { prefill: P, decode: D } = tight.timeModel;
+    const { kvBlocks: K, blockSize: b, maxBatchSize: B } = tight.client;
+    const r = { id: 0, arrival: 0, promptTokens: 37, outputTokens: 29 };
+    let memory = (P.alpha * Math.ceil(37 / b)) / K;
+    for (let s = 1; s < 29; s++) memory += (Math.min(P.alpha, D.alpha) * Math.ceil((37 + s) / b)) / K;
+    const parts = requestWorkParts(r, tight);
+    expectClose(parts.memory, memory);
+    expectClose(parts.linear + parts.slots, requestBoundWork(r, tight));
+    expectClose(parts.slots, P.alpha / B + (28 * D.alpha) / B);
+    for (let n = 0; n < 70; n++) {
+      let s = 0;
+      for (let x = 1; x <= n; x++) s += Math.ceil(x / 5);
+      expect(ceilSum(n, 5)).toBe(s);
+    }
+  });
+
+  it("binds where the cache is small and no policy beats it (property over random traces)", async () => {
+    let memoryBound = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom(0, 2),
+        async (seed, clients, rate) => {
+          const t = syntheticTrace({
+            requests: 30,
+            ratePerSecond: rate,
+            prompt: { kind: "lognormal", median: 60, sigma: 0.7, max: 250 },
+            output: { kind: "lognormal", median: 40, sigma: 0.8, max: 120 },
+            seed,
+          });
+          const lb = lowerBound(t, tight, clients);
+          if (lb.binding === "memory" || lb.binding === "release") memoryBound++;
+          expect(lb.memorySeconds).toBeGreaterThanOrEqual(lb.workSeconds);
+          for (const p of policyNames()) {
+            const r = await simulate(t, tight, createPolicy(p, p === "hybrid" ? { packing: "lpt" } : {}), {
+              clients,
+            });
+            expect(r.status).toBe("completed");
+            // A policy that rejects a request is bounded by the bound of what it served.
+            const served = { ...t, requests: t.requests.filter((_, i) => !r.requests[i]?.rejected) };
+            const bound = r.rejected === 0 ? lb.seconds : lowerBound(served, tight, clients).seconds;
+            expect(r.makespan).toBeGreaterThanOrEqual(bound * (1 - 1e-9));
+          }
+        },
+      ),
+      { numRuns: 10 },
+    );
+    expect(memoryBound).toBeGreaterThan(0);
+  });
+
+  it("leaves out requests no client can hold and counts them", () => {
+    const t = {
+      name: "t",
+      source: "test",
+      requests: [
+        { id: 0, arrival: 0, promptTokens: 300, outputTokens: 200 },
+        { id: 1, arrival: 0, promptTokens: 20, outputTokens: 10 },
+      ],
+    };
+    const lb = lowerBound(t, tight, 1);
+    expect(lb.excluded).toBe(1);
+    expectClose(lb.workSeconds, requestBoundWork(t.requests[1] as (typeof t.requests)[1], tight));
   });
 });

@@ -64,8 +64,8 @@ describe("vllm-v0 (prefill-first FCFS)", () => {
       [3, 5],
     ]);
     expect(r.makespan).toBe(5);
-    expect(r.clients[0]!.log.prefills).toEqual([2, 0, 1, 0, 0]);
-    expect(r.clients[0]!.log.decodes).toEqual([0, 2, 0, 3, 1]);
+    expect(Array.from(r.clients[0]!.log.prefills)).toEqual([2, 0, 1, 0, 0]);
+    expect(Array.from(r.clients[0]!.log.decodes)).toEqual([0, 2, 0, 3, 1]);
   });
 
   it("preempts the latest request by recompute when a block runs out, and recomputes it prefill-first", async () => {
@@ -84,7 +84,7 @@ describe("vllm-v0 (prefill-first FCFS)", () => {
       [1, 6, 0],
       [1, 7, 1],
     ]);
-    expect(r.clients[0]!.log.prefills).toEqual([2, 0, 0, 0, 0, 0, 1]);
+    expect(Array.from(r.clients[0]!.log.prefills)).toEqual([2, 0, 0, 0, 0, 0, 1]);
   });
 
   it("respects max_num_seqs and the prompt-token budget (head-of-line, no skipping)", async () => {
@@ -98,7 +98,7 @@ describe("vllm-v0 (prefill-first FCFS)", () => {
       profile({ maxBatchedTokens: 20 }),
       "vllm-v0",
     );
-    expect(r.clients[0]!.log.prefills).toEqual([1, 2]);
+    expect(Array.from(r.clients[0]!.log.prefills)).toEqual([1, 2]);
     const s = await run(
       trace([
         [0, 4, 2],
@@ -108,7 +108,7 @@ describe("vllm-v0 (prefill-first FCFS)", () => {
       profile({ maxBatchSize: 2 }),
       "vllm-v0",
     );
-    expect(s.clients[0]!.log.prefills).toEqual([2, 0, 1, 0]);
+    expect(Array.from(s.clients[0]!.log.prefills)).toEqual([2, 0, 1, 0]);
   });
 
   it("keeps the watermark free when admitting", async () => {
@@ -118,7 +118,7 @@ describe("vllm-v0 (prefill-first FCFS)", () => {
       profile({ kvBlocks: 10, watermark: 0.2 }),
       "vllm-v0",
     );
-    expect(r.clients[0]!.log.prefills).toEqual([8, 2]);
+    expect(Array.from(r.clients[0]!.log.prefills)).toEqual([8, 2]);
   });
 
   it("rejects requests that can never fit the KV cache, with a count, and serves the rest", async () => {
@@ -153,8 +153,8 @@ describe("vllm-v1 (decode-first, chunked prefill)", () => {
       profile(),
       "vllm-v1",
     );
-    expect(s.clients[0]!.log.prefills).toEqual([1, 1, 0]);
-    expect(s.clients[0]!.log.decodes).toEqual([0, 1, 2]);
+    expect(Array.from(s.clients[0]!.log.prefills)).toEqual([1, 1, 0]);
+    expect(Array.from(s.clients[0]!.log.decodes)).toEqual([0, 1, 2]);
     expect(s.requests.map((q) => q.finishTime)).toEqual([3, 3]);
   });
 });

@@ -102,6 +102,39 @@ describe("safetensors writer and reader", () => {
     });
   });
 
+  it("overlapped writing gives the same file, and a failing source leaves no file", async () => {
+    await withTempDir(async (dir) => {
+      const data = (k: number) => Float32Array.from({ length: 300 }, (_, i) => i * 0.5 - k);
+      const sources = [0, 1, 2, 3].map((k) => float32Source(`t${k}`, [10, 30], data(k), "BF16"));
+      await writeSafetensors(join(dir, "plain.safetensors"), sources);
+      await writeSafetensors(join(dir, "overlap.safetensors"), sources, { overlap: true });
+      const plain = await readFile(join(dir, "plain.safetensors"));
+      expect(plain.equals(await readFile(join(dir, "overlap.safetensors")))).toBe(true);
+      const failing = [
+        ...sources.slice(0, 2),
+        { name: "bad", dtype: "F32" as const, shape: [1], bytes: () => Promise.reject(new Error("boom")) },
+      ];
+      const file = join(dir, "failed.safetensors");
+      await expect(writeSafetensors(file, failing, { overlap: true })).rejects.toThrow(/boom/);
+      await expect(stat(file)).rejects.toThrow();
+    });
+  });
+
+  it("reads raw bytes into a given buffer of the tensor's byte length, and refuses another length", async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, "m.safetensors");
+      await writeSafetensors(file, [float32Source("a", [3], new Float32Array([1, 2, 3]))]);
+      const r = await SafetensorsReader.open(file);
+      const into = new Uint8Array(12);
+      expect(await r.readRaw("a", { into })).toBe(into);
+      expect(Array.from(new Float32Array(into.buffer))).toEqual([1, 2, 3]);
+      await expect(r.readRaw("a", { into: new Uint8Array(8) })).rejects.toThrow(
+        /into has 8 bytes, the tensor 12/,
+      );
+      await r.close();
+    });
+  });
+
   it("an aborted write leaves no file", async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, "m.safetensors");

@@ -4,6 +4,7 @@
  * (arXiv 2203.05482), §3.
  */
 import { z } from "zod";
+import { type WeightedSum, weightedSumF32 } from "../weighted-sum.js";
 import type { MergeMethod } from "./types.js";
 
 const params = z.object({
@@ -12,6 +13,16 @@ const params = z.object({
 const tensorParams = z.object({
   weight: z.number().describe("weight of this model (required)"),
 });
+
+/** Σ w_i θ_i × (1/Σ w_i, or 1 without normalize). */
+function linearSum(
+  global: z.output<typeof params>,
+  perModel: readonly z.output<typeof tensorParams>[],
+): WeightedSum {
+  const weights = perModel.map((q) => q.weight);
+  const wsum = weights.reduce((s, x) => s + x, 0);
+  return { weights, scale: global.normalize ? 1 / wsum : 1 };
+}
 
 /** The linear method. */
 export const linear: MergeMethod<typeof params, typeof tensorParams> = {
@@ -36,32 +47,10 @@ export const linear: MergeMethod<typeof params, typeof tensorParams> = {
       };
     return undefined;
   },
-  merge({ tensors, tensorParams: p, params: g }) {
+  weightedSum: linearSum,
+  merge({ tensors, tensorParams, params }) {
     // Σ w_i x_i in model order, rounded to float32 after every step as a plain accumulation loop
-    // would, then × 1/Σw; one pass over the inputs (two and three models unrolled), written into
-    // the first input's buffer.
-    const out = tensors[0]!;
-    const n = out.length;
-    const w = p.map((q) => q.weight);
-    const wsum = w.reduce((s, x) => s + x, 0);
-    const scale = g.normalize ? 1 / wsum : 1;
-    const f = Math.fround;
-    const [w0, w1, w2] = w as [number, number, number];
-    if (tensors.length === 3) {
-      const [x0, x1, x2] = tensors as [Float32Array, Float32Array, Float32Array];
-      for (let j = 0; j < n; j++) out[j] = f(f(f(w0 * x0[j]!) + w1 * x1[j]!) + w2 * x2[j]!) * scale;
-    } else if (tensors.length === 2) {
-      const [x0, x1] = tensors as [Float32Array, Float32Array];
-      for (let j = 0; j < n; j++) out[j] = f(f(w0 * x0[j]!) + w1 * x1[j]!) * scale;
-    } else {
-      for (let j = 0; j < n; j++) out[j] = w0 * out[j]!;
-      for (let i = 1; i < tensors.length; i++) {
-        const x = tensors[i]!;
-        const wi = w[i]!;
-        for (let j = 0; j < n; j++) out[j] = out[j]! + wi * x[j]!;
-      }
-      if (scale !== 1) for (let j = 0; j < n; j++) out[j] = out[j]! * scale;
-    }
-    return { data: out };
+    // would, then × 1/Σw, in one pass written into the first input's buffer (weighted-sum.ts).
+    return { data: weightedSumF32(tensors, linearSum(params, tensorParams)) };
   },
 };

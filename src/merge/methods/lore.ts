@@ -14,6 +14,7 @@
  * Tensors with more than two dimensions are treated as matrices (leading dimensions flattened).
  */
 import { z } from "zod";
+import { MergeInputError } from "../errors.js";
 import { solveLore } from "../lore/solver.js";
 import { subtractLowRank } from "../lore/svt.js";
 import { mixDeltas } from "./gta.js";
@@ -69,7 +70,7 @@ export const lore: MergeMethod<typeof params, typeof tensorParams> = {
   random: true,
   // inputs n, residuals n, θ̄, y, x, r̄ and the output: n + 5 copies beyond the inputs.
   workingCopies: (n) => n + 5,
-  merge({ tensors, baseIndex, params: g, tensorParams: tp, shape, rng, signal }) {
+  merge({ name, tensors, baseIndex, params: g, tensorParams: tp, shape, rng, signal }) {
     const idx = tensors.map((_, i) => i).filter((i) => i !== baseIndex);
     const thetas = idx.map((i) => tensors[i]!);
     const weights = idx.map((i) => tp[i]!.weight);
@@ -85,6 +86,14 @@ export const lore: MergeMethod<typeof params, typeof tensorParams> = {
       });
       return { data: combine(theta0, deltas, weights, densities, g), diagnostics: { mode: "vector" } };
     }
+    // The solver's SVDs cannot take NaN or ±Inf (LAPACK reports an illegal argument): name the input.
+    const bad = tensors.findIndex(hasNonFinite);
+    if (bad >= 0)
+      throw new MergeInputError({
+        where: `tensor ${JSON.stringify(name)}`,
+        what: `input ${bad + 1} of ${tensors.length} holds NaN or infinite values, which lore's SVDs cannot take`,
+        hint: "check that model's weights (frugal inspect), or merge this tensor with another method",
+      });
     const cols = shape[shape.length - 1]!;
     const rows = cols === 0 ? 0 : size / cols;
     const sol = solveLore(rows, cols, thetas, {
@@ -141,4 +150,12 @@ function combine(
   }
   for (let j = 0; j < theta0.length; j++) theta0[j] = theta0[j]! + mixed[j]!;
   return theta0;
+}
+
+/** Whether `x` holds a NaN or an infinity. */
+function hasNonFinite(x: Float32Array): boolean {
+  // x − x is 0 for every finite x and NaN for NaN and ±Inf.
+  let acc = 0;
+  for (let j = 0; j < x.length; j++) acc += x[j]! - x[j]!;
+  return acc !== 0;
 }

@@ -4,12 +4,18 @@
  * deeper model ("frankenmerge").
  */
 import { z } from "zod";
+import { type WeightedSum, weightedSumF32 } from "../weighted-sum.js";
 import type { MergeMethod } from "./types.js";
 
 const params = z.object({});
 const tensorParams = z.object({
   scale: z.number().nullable().default(null).describe("multiply the tensor by this factor"),
 });
+
+/** The one input × scale (a copy without scale). */
+function scaled(perModel: readonly z.output<typeof tensorParams>[]): WeightedSum {
+  return { weights: [1], scale: perModel[0]?.scale ?? 1 };
+}
 
 /** The passthrough method. */
 export const passthrough: MergeMethod<typeof params, typeof tensorParams> = {
@@ -23,10 +29,8 @@ export const passthrough: MergeMethod<typeof params, typeof tensorParams> = {
   inputs: { min: 1, max: 1 },
   random: false,
   workingCopies: () => 0,
-  merge({ tensors, tensorParams: p }) {
-    const x = tensors[0]!;
-    const s = p[0]!.scale;
-    if (s !== null && s !== 1) for (let j = 0; j < x.length; j++) x[j] = x[j]! * s;
-    return { data: x };
+  weightedSum: (_global, perModel) => scaled(perModel),
+  merge({ tensors, tensorParams }) {
+    return { data: weightedSumF32(tensors, scaled(tensorParams)) };
   },
 };

@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { Rng } from "../../util/random.js";
 import type { RegistryEntry } from "../../util/registry.js";
+import type { WeightedSum } from "../weighted-sum.js";
 
 /** How a method uses `base_model`. */
 export type BaseUse = "required" | "optional" | "unused";
@@ -78,6 +79,12 @@ export interface MergeMethod<G extends z.ZodObject = z.ZodObject, T extends z.Zo
    * returns the problem, naming the source index (or null for a global parameter) and parameter.
    */
   validate?(global: z.output<G>, perModel: readonly z.output<T>[]): ParameterProblem | undefined;
+  /**
+   * When a tensor's merge is a weighted sum of its inputs (weighted-sum.ts: the same arithmetic,
+   * bit for bit apart from NaN payloads, as `merge`), its weights and scale: the executor then streams the tensor from
+   * its inputs' raw bytes to the output's (`weightedSumRaw`) without widening whole tensors.
+   */
+  weightedSum?(global: z.output<G>, perModel: readonly z.output<T>[]): WeightedSum | undefined;
   /** Merges one tensor. Pure apart from overwriting its inputs. */
   merge(input: TensorMergeInput<z.output<G>, z.output<T>>): TensorMergeOutput;
 }

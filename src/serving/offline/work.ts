@@ -74,3 +74,47 @@ export function requestChain(r: Request, profile: WorkProfile): number {
     prefillChainSeconds(r.promptTokens, profile) + decodeWork(r, profile, profile.timeModel.decode.alpha)
   );
 }
+
+/**
+ * The parts of a request's bound work that the KV-aware bound (bounds.ts, `kvWorkBound`) combines:
+ * - `linear`: the bound work without its fixed-cost shares, β_p·p + γ_p·p(p+1)/2 + (o−1)·β_d +
+ *   δ_d·((o−1)·p + o(o−1)/2), paid by the request's own tokens in any schedule (proof above);
+ * - `slots`: its shares of iteration fixed costs when a batch holds at most B requests,
+ *   α_p/B + (o−1)·α_d/B (so linear + slots = the bound work);
+ * - `memory`: its shares when the KV cache holds at most K blocks: each iteration that emits one
+ *   of its tokens costs ≥ α and the request holds ≥ its blocks then, so it is charged α·blocks/K:
+ *   [α_p·⌈p/b⌉ + α_e·Σ_{s=1}^{o−1} ⌈(p+s)/b⌉] / K, with b the block size and α_e = min(α_p, α_d)
+ *   (a token after the first is emitted by a decode, or by the prefill that recomputes a
+ *   preempted request, so its iteration costs at least the smaller fixed cost).
+ * Proof that a client's busy time is ≥ Σ linear + max(Σ slots, Σ memory) over its requests: see
+ * `kvWorkBound` in bounds.ts.
+ */
+export interface WorkParts {
+  linear: number;
+  slots: number;
+  memory: number;
+}
+
+/** Σ_{x=1}^{n} ⌈x/b⌉ in closed form: with n = q·b + r, b·q(q+1)/2 + r·(q+1). */
+export function ceilSum(n: number, b: number): number {
+  if (n <= 0) return 0;
+  const q = Math.floor(n / b);
+  const r = n - q * b;
+  return (b * q * (q + 1)) / 2 + r * (q + 1);
+}
+
+/** The linear, slot and memory parts of a request's bound work (seconds; see `WorkParts`). */
+export function requestWorkParts(r: Request, profile: WorkProfile): WorkParts {
+  const P = profile.timeModel.prefill;
+  const D = profile.timeModel.decode;
+  const B = profile.client.maxBatchSize;
+  const K = profile.client.kvBlocks;
+  const bs = profile.client.blockSize;
+  const p = r.promptTokens;
+  const d = r.outputTokens - 1;
+  const linear = P.beta * p + (P.gamma * p * (p + 1)) / 2 + decodeWork(r, profile, 0);
+  const slots = P.alpha / B + (d * D.alpha) / B;
+  const alphaE = Math.min(P.alpha, D.alpha);
+  const memory = (P.alpha * Math.ceil(p / bs) + alphaE * (ceilSum(p + d, bs) - ceilSum(p, bs))) / K;
+  return { linear, slots, memory };
+}

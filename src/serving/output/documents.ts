@@ -5,7 +5,7 @@
  */
 import { frugalVersion } from "../../util/version.js";
 import type { GapBreakdown } from "../breakdown.js";
-import type { CompareResult } from "../compare.js";
+import type { CompareResult, RunPrediction } from "../compare.js";
 import type { RunMetrics } from "../metrics.js";
 import type { LowerBound } from "../offline/bounds.js";
 import type { PolicyParams } from "../params.js";
@@ -18,6 +18,8 @@ import { calibrationNotes, type Workload } from "../workload.js";
 export type PolicyRecord = RunMetrics & {
   plan: PolicyPlanInfo | null;
   gapBreakdown: GapBreakdown;
+  /** The predictor's error on the lengths this policy planned with (null: true lengths, or none used). */
+  prediction: RunPrediction | null;
 };
 
 /**
@@ -48,6 +50,8 @@ export interface ComparisonDocument {
   maxBatchSize: number;
   kvBlocks: number;
   policyParams: PolicyParams;
+  /** The output-length predictor the policies planned with; null: the true lengths. */
+  predictor: string | null;
   lowerBound: LowerBound;
   policies: (PolicyRecord | InterruptedPolicyRecord)[];
   paper: PresetSpec["paper"] | null;
@@ -74,11 +78,18 @@ export function comparisonDocument(w: Workload, r: CompareResult): ComparisonDoc
     maxBatchSize: w.profile.client.maxBatchSize,
     kvBlocks: w.profile.client.kvBlocks,
     policyParams: w.policyParams,
+    predictor: r.predictor,
     lowerBound: r.lowerBound,
     policies: [
       ...r.policies.map((p) => {
         const { clients, ...critical } = p.breakdown;
-        return { ...p.metrics, name: p.name, plan: p.plan ?? null, gapBreakdown: { ...critical, clients } };
+        return {
+          ...p.metrics,
+          name: p.name,
+          plan: p.plan ?? null,
+          gapBreakdown: { ...critical, clients },
+          prediction: p.prediction,
+        };
       }),
       ...interrupted,
     ],
@@ -110,6 +121,7 @@ const RECORD_KEYS: (keyof PolicyRecord)[] = [
   "notes",
   "plan",
   "gapBreakdown",
+  "prediction",
 ];
 
 /** The record of a policy that did not finish: every metric null, the reason in `notes`. */

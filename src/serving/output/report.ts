@@ -23,7 +23,7 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
       const B = run.clients[0]?.spec.maxBatchSize ?? 1;
       const tl = run.clients.map((c) => {
         const L = c.log;
-        const vals = L.prefills.map((p, k) => (p + (L.decodes[k] ?? 0)) / B);
+        const vals = Float64Array.from(L.prefills, (p, k) => (p + (L.decodes[k] ?? 0)) / B);
         return { label: `client ${c.index}`, bins: binIntervals(L.start, L.end, vals, T, 240) };
       });
       return timelineSvg(tl, {
@@ -65,7 +65,7 @@ export function servingReportHtml(r: CompareResult, extras: ReportExtras = {}): 
   const notes = allNotes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("");
   const body = `${notes}
 <h2>Policies</h2>${table}
-<p>Lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)} s, chain ${lb.chainSeconds.toFixed(2)} s${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)} s`}; binding: ${lb.binding}).
+<p>Lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)} s, chain ${lb.chainSeconds.toFixed(2)} s${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)} s`}, KV memory ${lb.memorySeconds.toFixed(2)} s, release ${lb.releaseSeconds.toFixed(2)} s; binding: ${lb.binding}).
 Slot utilization = Σ requests computing × iteration time / (clients × max batch × makespan); busy = Σ client busy time / (clients × makespan).</p>
 <h2>Where the time above the bound goes</h2>${gapTable}
 <p>On the client that finishes last: its load (bound work of its requests) minus the bound, then the fixed

@@ -4,6 +4,7 @@
  */
 import { renderTable } from "../../util/table.js";
 import type { CompareResult } from "../compare.js";
+import type { PredictionError } from "../predict/error.js";
 import type { FitProfileResult } from "../profile/fit-profile.js";
 import type { Stat, StudyResult } from "../study.js";
 import { calibrationNotes, type Workload } from "../workload.js";
@@ -50,7 +51,7 @@ export function comparisonText(w: Workload, r: CompareResult): string {
     "",
     renderTable(POLICY_COLUMNS, policyRows(r), { digits: 2 }),
     "",
-    `lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)}, chain ${lb.chainSeconds.toFixed(2)}${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)}`}; binding ${lb.binding})`,
+    `lower bound ${lb.seconds.toFixed(2)} s (work ${lb.workSeconds.toFixed(2)}, chain ${lb.chainSeconds.toFixed(2)}${lb.packingSeconds === null ? "" : `, packing ${lb.packingSeconds.toFixed(2)}`}, memory ${lb.memorySeconds.toFixed(2)}, release ${lb.releaseSeconds.toFixed(2)}; binding ${lb.binding}${lb.excluded > 0 ? `; ${lb.excluded} requests no client can hold left out` : ""})`,
     "",
     "where the time above the bound goes (client finishing last; docs/serving.md):",
     renderTable(BREAKDOWN_COLUMNS, breakdownRows(r), { digits: 2 }),
@@ -68,6 +69,9 @@ export function comparisonText(w: Workload, r: CompareResult): string {
       );
     for (const n of metrics.notes) if (!n.includes("no lower bound was given")) lines.push(`${name}: ${n}`);
   }
+  if (r.predictor) lines.push(`output lengths: the policies planned with predictor ${r.predictor}`);
+  for (const { name, prediction } of r.policies)
+    if (prediction) lines.push(`${name}: ${predictionLine(prediction.error)}`);
   for (const u of r.unfinished) lines.push(`${u.name}: ${u.reason}; its metrics are not reported`);
   if (r.status === "interrupted")
     lines.push(
@@ -83,6 +87,12 @@ export function comparisonText(w: Workload, r: CompareResult): string {
       ...calibrationNotes(w).map((n) => `note: ${n}`),
     );
   return lines.join("\n");
+}
+
+/** A prediction error in one phrase: MAE, relative error, bias and rank correlation. */
+export function predictionLine(e: PredictionError): string {
+  const rho = e.spearman === null ? "n/a" : e.spearman.toFixed(3);
+  return `predicted lengths of ${e.requests} requests: MAE ${e.maeTokens.toFixed(1)} tokens, mean relative error ${(100 * e.meanRelativeError).toFixed(1)}%, bias ${e.biasTokens >= 0 ? "+" : ""}${e.biasTokens.toFixed(1)} tokens, Spearman ${rho}`;
 }
 
 /** The study as text: mean / min / max of the gains over the cases. */
@@ -101,6 +111,39 @@ export function studyText(w: Workload, s: StudyResult): string {
     ),
     "",
     `${s.candidate} faster in ${s.wins} of ${s.cases.length} cases (paper: +8.0% utilization on average over 100 cases)`,
+    ...(s.predictor ? [`output lengths: planned with predictor ${s.predictor}`] : []),
+    ...(s.predictionError
+      ? [
+          `${s.candidate}'s predictions: MAE ${s.predictionError.maeTokens.mean.toFixed(1)} tokens, Spearman ${s.predictionError.spearman.mean.toFixed(3)} (means over the cases)`,
+        ]
+      : []),
+    ...(s.sigmaSweep.length
+      ? [
+          "",
+          `${s.candidate} with noisy lengths (true × exp(σ·Z)): how much of the gain survives`,
+          renderTable(
+            [
+              "sigma",
+              "makespan reduction % (mean)",
+              "min",
+              "max",
+              "gain retained %",
+              "gap to LB % (mean)",
+              "wins",
+            ],
+            s.sigmaSweep.map((p) => [
+              p.sigma,
+              100 * p.makespanReduction.mean,
+              100 * p.makespanReduction.min,
+              100 * p.makespanReduction.max,
+              p.gainRetained === null ? null : 100 * p.gainRetained,
+              100 * p.candidateGapToLowerBound.mean,
+              `${p.wins}/${s.cases.length}`,
+            ]),
+            { digits: 2 },
+          ),
+        ]
+      : []),
     ...s.notes.map((n) => `note: ${n}`),
   ].join("\n");
 }

@@ -31,9 +31,10 @@ import { z } from "zod";
 import { throwIfAborted } from "../../errors/index.js";
 import { packMakespan } from "../offline/packing.js";
 import { requestWork } from "../offline/work.js";
+import type { SeqLengths } from "../predict/lengths.js";
 import { decodeSeconds } from "../profile/time.js";
 import type { Batch, ClientView, SeqView } from "../sim/state.js";
-import { fitsKv, insertSorted, Router } from "./common.js";
+import { fitsKv, ItemPool, insertSorted, predictedRequest, Router } from "./common.js";
 import type { PolicyDef, PolicyInstance, PolicyPlanInfo } from "./types.js";
 import { admitPrefills, decodeStep } from "./vllm-v0.js";
 
@@ -74,19 +75,20 @@ export const HybridParams = z.object({
  * among waiting[0..window) whose decode end (o − 1 iterations after its prefill) is nearest to a
  * known finish epoch (running requests' remaining tokens, or already chosen ones); ties keep order.
  */
-export function alignFront(c: ClientView, k: number, window: number): void {
+export function alignFront(c: ClientView, k: number, window: number, lengths: Lengths = TRUE_LENGTHS): void {
   const n = Math.min(c.waiting.length, window);
+  if (k <= 1 || n <= 1) return;
   const [head, ...others] = c.waiting.slice(0, n);
-  if (k <= 1 || n <= 1 || !head) return;
-  const epochs: number[] = c.running.map((s) => s.req.outputTokens - s.generated);
+  if (!head) return;
+  const epochs: number[] = c.running.map((s) => lengths.remaining(s));
   const chosen: SeqView[] = [head];
-  epochs.push(head.req.outputTokens - 1);
+  epochs.push(lengths.output(head) - 1);
   const rest = new Set(others);
   for (let t = 1; t < Math.min(k, n); t++) {
     let best: SeqView | undefined;
     let bestD = Number.POSITIVE_INFINITY;
     for (const s of rest) {
-      const e = s.req.outputTokens - 1;
+      const e = lengths.output(s) - 1;
       let d = Number.POSITIVE_INFINITY;
       for (const x of epochs) d = Math.min(d, Math.abs(x - e));
       if (d < bestD) {
@@ -97,17 +99,30 @@ export function alignFront(c: ClientView, k: number, window: number): void {
     if (!best) break;
     rest.delete(best);
     chosen.push(best);
-    epochs.push(best.req.outputTokens - 1);
+    epochs.push(lengths.output(best) - 1);
   }
   c.waiting.splice(0, n, ...chosen, ...rest);
 }
 
-/** Decode iterations until the next running request finishes (Infinity when none runs). */
-export function nextFinish(c: ClientView): number {
+/** Decode iterations until the next running request finishes (Infinity when none runs), by `lengths`. */
+export function nextFinish(c: ClientView, lengths: Lengths = TRUE_LENGTHS): number {
   let d = Number.POSITIVE_INFINITY;
-  for (const s of c.running) d = Math.min(d, s.req.outputTokens - s.generated);
+  for (const s of c.running) d = Math.min(d, lengths.remaining(s));
   return d;
 }
+
+/** What the rule reads of output lengths: totals, remainders and the first finish (true or predicted). */
+export type Lengths = Pick<SeqLengths, "output" | "remaining" | "firstFinish">;
+
+const TRUE_LENGTHS: Lengths = {
+  output: (s) => s.req.outputTokens,
+  remaining: (s) => s.req.outputTokens - s.generated,
+  firstFinish: (running, cap) => {
+    let d = Number.POSITIVE_INFINITY;
+    for (const s of running) d = Math.min(d, s.req.outputTokens - s.generated);
+    return Math.min(d, cap);
+  },
+};
 
 /** What stops a prefill insertion from admitting more: batch slots, the token budget, KV blocks, or the queue's end. */
 export type AdmissionLimit = "slots" | "budget" | "kv" | "queue";
@@ -141,8 +156,13 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
     // assignment, the online router, and each client's accumulated idle-slot cost (`accumulated` rule).
     let work = new Float64Array(0);
     let assignment: Int32Array | null = null;
+    let lengths: Lengths = TRUE_LENGTHS;
+    let predicted = false;
     const router = new Router("least-work");
     const account: number[] = [];
+    // Per client, the idle-slot cost paid while the lookahead rule held free slots (its guard).
+    const held: number[] = [];
+    const pool = new ItemPool();
     const key =
       params.order === "longest-first"
         ? (s: SeqView) => -(work[s.index] ?? 0)
@@ -150,7 +170,7 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           ? (s: SeqView) => work[s.index] ?? 0
           : (s: SeqView) => s.req.arrival;
     const insert = (c: ClientView): Batch | null => {
-      const pre = admitPrefills(c);
+      const pre = admitPrefills(c, Number.POSITIVE_INFINITY, pool);
       if (!pre.length) return null;
       account[c.index] = 0;
       return { items: pre };
@@ -158,8 +178,11 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
     return {
       name: "hybrid",
       async prepare(ctx, seqs): Promise<PolicyPlanInfo> {
+        lengths = ctx.lengths;
+        predicted = ctx.lengths.predictor !== null;
+        router.useLengths(ctx.lengths);
         work = new Float64Array(seqs.length);
-        for (const s of seqs) work[s.index] = requestWork(s.req, ctx.profile);
+        for (const s of seqs) work[s.index] = requestWork(predictedRequest(s, ctx.lengths), ctx.profile);
         const arrival = seqs[0]?.req.arrival;
         if (seqs.length === 0 || !seqs.every((s) => s.req.arrival === arrival))
           return {
@@ -202,16 +225,17 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
       finished: (c, s) => router.finished(c, s),
       admissible: (s, c) => fitsKv(s.req, c.spec) && s.req.promptTokens <= c.spec.maxBatchedTokens,
       step(c) {
-        if (c.running.length === 0 || params.lambda === 0) return insert(c) ?? decodeStep(c);
+        pool.reset();
+        if (c.running.length === 0 || params.lambda === 0) return insert(c) ?? decodeStep(c, pool);
         const { count: f, limit } = admission(c);
         const paid = account[c.index] ?? 0;
         if (params.insertion === "mixed") {
           // Decodes first (they may preempt), then prefills join the same iteration when the rule allows.
-          const dec = decodeStep(c);
+          const dec = decodeStep(c, pool);
           const items = dec ? dec.items : [];
           const stall = Math.max(0, c.timeModel.prefill.alpha - c.timeModel.decode.alpha);
           if (f > 0 && paid >= params.lambda * stall) {
-            const pre = admitPrefills(c);
+            const pre = admitPrefills(c, Number.POSITIVE_INFINITY, pool);
             if (pre.length) account[c.index] = 0;
             items.push(...pre);
           } else if (f > 0 && items.length) account[c.index] = paid + idleCost(c, items, f);
@@ -222,22 +246,33 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           // α_d/(|D| + f) of every decode iteration; inserting now costs one extra α_p stall.
           // Waiting only pays when a finish lets more requests join the later insertion: not when the
           // queue is exhausted or the token budget (which no finish relaxes) already caps this one.
-          const idle = (f * nextFinish(c) * c.timeModel.decode.alpha) / (c.running.length + f);
+          // With predicted lengths a finish can be late (Δ stays small while nothing finishes): the
+          // idle cost already paid while holding, once it reaches λ·α_p, releases the slots anyway.
+          // With true lengths Δ is exact and the rule is left as it was (no guard).
+          // Δ = the expected iterations until the first running request finishes (exact with true
+          // lengths; with predicted ones E[min_j R_j] over their uncertainty, summed only as far as
+          // the decision needs).
+          const share = (f * c.timeModel.decode.alpha) / (c.running.length + f);
+          const target = params.lambda * c.timeModel.prefill.alpha;
+          const idle = share * lengths.firstFinish(c.running, Math.ceil(target / share) + 1);
+          const waited = held[c.index] ?? 0;
           const nothingToGain = limit === "queue" || limit === "budget";
-          if (nothingToGain || idle >= params.lambda * c.timeModel.prefill.alpha) {
+          if (nothingToGain || idle >= target || (predicted && waited >= target)) {
+            held[c.index] = 0;
             const B = c.spec.maxBatchSize;
             if (params.select === "aligned" && c.waiting.length > (params.tail ?? 2 * B))
-              alignFront(c, f, params.window ?? B);
-            const pre = admitPrefills(c);
+              alignFront(c, f, params.window ?? B, lengths);
+            const pre = admitPrefills(c, Number.POSITIVE_INFINITY, pool);
             if (pre.length) return { items: pre };
-          }
-          return decodeStep(c);
+          } else held[c.index] = waited + share;
+          return decodeStep(c, pool);
         }
+        held[c.index] = 0;
         if (f > 0 && paid >= params.lambda * c.timeModel.prefill.alpha) {
           const batch = insert(c);
           if (batch) return batch;
         }
-        const batch = decodeStep(c);
+        const batch = decodeStep(c, pool);
         if (batch && f > 0) account[c.index] = paid + idleCost(c, batch.items, f);
         return batch;
       },

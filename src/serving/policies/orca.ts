@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import type { BatchItem } from "../sim/state.js";
-import { fitsKv, Router, RoutingParam } from "./common.js";
+import { fitsKv, ItemPool, Router, RoutingParam } from "./common.js";
 import type { PolicyDef, PolicyInstance } from "./types.js";
 
 /** Parameters of `orca`. */
@@ -22,8 +22,13 @@ export const orca: PolicyDef<typeof OrcaParams> = {
   params: OrcaParams,
   create(params): PolicyInstance {
     const router = new Router(params.routing);
+    const pool = new ItemPool();
     return {
       name: "orca",
+      async prepare(ctx) {
+        router.useLengths(ctx.lengths);
+        return undefined;
+      },
       route: (_, clients) => router.route(clients),
       enqueue(c, s) {
         c.waiting.push(s);
@@ -32,8 +37,9 @@ export const orca: PolicyDef<typeof OrcaParams> = {
       finished: (c, s) => router.finished(c, s),
       admissible: (s, c) => fitsKv(s.req, c.spec, false) && s.req.promptTokens <= c.spec.maxBatchedTokens,
       step(c) {
+        pool.reset();
         const items: BatchItem[] = [];
-        for (const s of c.running) items.push({ seq: s, tokens: 1 });
+        for (const s of c.running) items.push(pool.item(s, 1));
         let budget = c.spec.maxBatchedTokens;
         for (
           let s = c.waiting[0];
@@ -46,7 +52,7 @@ export const orca: PolicyDef<typeof OrcaParams> = {
           if (!c.allocate(s, s.req.promptTokens + s.req.outputTokens - 1)) break;
           budget -= n;
           c.admit(s, 0);
-          items.push({ seq: s, tokens: n });
+          items.push(pool.item(s, n));
         }
         return items.length ? { items } : null;
       },

@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import type { OnProgress } from "../../util/progress.js";
 import type { RegistryEntry } from "../../util/registry.js";
+import type { SeqLengths } from "../predict/lengths.js";
 import type { Profile } from "../profile/schema.js";
 import type { Batch, ClientView, SeqView } from "../sim/state.js";
 import type { Trace } from "../trace/types.js";
@@ -14,6 +15,13 @@ export interface PolicyContext {
   clients: number;
   signal?: AbortSignal;
   onProgress?: OnProgress;
+  /**
+   * Output lengths to plan with: true ones, or a predictor's (predict/lengths.ts). Policies that
+   * use lengths (packing, sorting, look-ahead, least-work routing) read them here, never `req.outputTokens`.
+   */
+  lengths: SeqLengths;
+  /** Asks the simulator to call `step` on client `client` at time `at` (for policies that release requests later). */
+  wake(client: number, at: number): void;
 }
 
 /** What a policy computed before the run (e.g. an offline packing), reported with the result. */

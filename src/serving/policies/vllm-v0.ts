@@ -11,14 +11,14 @@
  */
 import { z } from "zod";
 import type { Batch, BatchItem, ClientView } from "../sim/state.js";
-import { fitsKv, Router, RoutingParam } from "./common.js";
+import { fitsKv, ItemPool, type ItemSource, NO_POOL, Router, RoutingParam } from "./common.js";
 import type { PolicyDef, PolicyInstance } from "./types.js";
 
 /** Parameters of `vllm-v0`. */
 export const VllmV0Params = z.object({ routing: RoutingParam });
 
 /** The decode step shared by the prefill-first policies (vLLM V0 `_schedule_running`). */
-export function decodeStep(c: ClientView): Batch | null {
+export function decodeStep(c: ClientView, pool: ItemSource = NO_POOL): Batch | null {
   const items: BatchItem[] = [];
   const running = c.running;
   // Iterate in priority order (FCFS); victims come from the tail.
@@ -33,14 +33,18 @@ export function decodeStep(c: ClientView): Batch | null {
       if (victim === s) break;
       ok = c.allocate(s, s.computed + 1);
     }
-    if (ok) items.push({ seq: s, tokens: 1 });
+    if (ok) items.push(pool.item(s, 1));
     else i--; // s itself was removed at index i; loop continues with the shifted array (ends since s was last)
   }
   return items.length ? { items } : null;
 }
 
 /** Admits waiting[0..] FCFS as a prefill batch (vLLM V0 `_schedule_prefills`); returns the items. */
-export function admitPrefills(c: ClientView, limit = Number.POSITIVE_INFINITY): BatchItem[] {
+export function admitPrefills(
+  c: ClientView,
+  limit = Number.POSITIVE_INFINITY,
+  pool: ItemSource = NO_POOL,
+): BatchItem[] {
   const items: BatchItem[] = [];
   let budget = c.spec.maxBatchedTokens;
   for (let s = c.waiting[0]; s !== undefined && items.length < limit; s = c.waiting[0]) {
@@ -51,7 +55,7 @@ export function admitPrefills(c: ClientView, limit = Number.POSITIVE_INFINITY): 
     if (!c.allocate(s, n, c.watermarkBlocks)) break;
     budget -= n;
     c.admit(s, 0);
-    items.push({ seq: s, tokens: n });
+    items.push(pool.item(s, n));
   }
   return items;
 }
@@ -64,8 +68,13 @@ export const vllmV0: PolicyDef<typeof VllmV0Params> = {
   params: VllmV0Params,
   create(params): PolicyInstance {
     const router = new Router(params.routing);
+    const pool = new ItemPool();
     return {
       name: "vllm-v0",
+      async prepare(ctx) {
+        router.useLengths(ctx.lengths);
+        return undefined;
+      },
       route: (_, clients) => router.route(clients),
       enqueue(c, s) {
         c.waiting.push(s);
@@ -74,9 +83,10 @@ export const vllmV0: PolicyDef<typeof VllmV0Params> = {
       finished: (c, s) => router.finished(c, s),
       admissible: (s, c) => fitsKv(s.req, c.spec) && s.req.promptTokens <= c.spec.maxBatchedTokens,
       step(c) {
-        const pre = admitPrefills(c);
+        pool.reset();
+        const pre = admitPrefills(c, Number.POSITIVE_INFINITY, pool);
         if (pre.length) return { items: pre };
-        return decodeStep(c);
+        return decodeStep(c, pool);
       },
     };
   },

@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import type { BatchItem } from "../sim/state.js";
-import { fitsKv, Router, RoutingParam } from "./common.js";
+import { fitsKv, ItemPool, Router, RoutingParam } from "./common.js";
 import type { PolicyDef, PolicyInstance } from "./types.js";
 
 /** Parameters of `vllm-v1`. */
@@ -25,8 +25,13 @@ export const vllmV1: PolicyDef<typeof VllmV1Params> = {
   params: VllmV1Params,
   create(params): PolicyInstance {
     const router = new Router(params.routing);
+    const pool = new ItemPool();
     return {
       name: "vllm-v1",
+      async prepare(ctx) {
+        router.useLengths(ctx.lengths);
+        return undefined;
+      },
       route: (_, clients) => router.route(clients),
       enqueue(c, s) {
         c.waiting.push(s);
@@ -35,6 +40,7 @@ export const vllmV1: PolicyDef<typeof VllmV1Params> = {
       finished: (c, s) => router.finished(c, s),
       admissible: (s, c) => fitsKv(s.req, c.spec, false),
       step(c) {
+        pool.reset();
         const items: BatchItem[] = [];
         let budget = c.spec.maxBatchedTokens;
         let preempted = false;
@@ -53,7 +59,7 @@ export const vllmV1: PolicyDef<typeof VllmV1Params> = {
             ok = c.allocate(s, s.computed + n);
           }
           if (!ok) break;
-          items.push({ seq: s, tokens: n });
+          items.push(pool.item(s, n));
           budget -= n;
         }
         if (!preempted) {
@@ -65,7 +71,7 @@ export const vllmV1: PolicyDef<typeof VllmV1Params> = {
             const n = Math.min(s.pending, budget);
             if (!c.allocate(s, s.computed + n)) break;
             c.admit(s, 0);
-            items.push({ seq: s, tokens: n });
+            items.push(pool.item(s, n));
             budget -= n;
           }
         }

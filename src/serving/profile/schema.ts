@@ -87,3 +87,8 @@ export const ProfileSchema = z.object({
 export type Profile = z.output<typeof ProfileSchema>;
 /** A profile as written (defaults not yet filled in). */
 export type ProfileInput = z.input<typeof ProfileSchema>;
+
+/** The JSON Schema of a profile file (for editors), generated from `ProfileSchema`. */
+export function profileJsonSchema(): Record<string, unknown> {
+  return { title: "frugal serving profile", ...z.toJSONSchema(ProfileSchema, { io: "input" }) };
+}

@@ -14,11 +14,12 @@ import { MisuseError, throwIfAborted } from "../../errors/index.js";
 import type { OnProgress } from "../../util/progress.js";
 import { checkWorkload } from "../limits.js";
 import type { PolicyInstance, PolicyPlanInfo } from "../policies/types.js";
-import type { Profile } from "../profile/schema.js";
-import { iterationSeconds } from "../profile/time.js";
+import { SeqLengths } from "../predict/lengths.js";
+import type { LengthPredictor } from "../predict/types.js";
+import type { Profile, TimeModel } from "../profile/schema.js";
 import type { Trace } from "../trace/types.js";
-import { EventHeap } from "./heap.js";
-import { Client, Seq } from "./state.js";
+import { ARRIVAL, EventHeap, ITER_END, KICK } from "./heap.js";
+import { type BatchItem, Client, Seq } from "./state.js";
 
 /**
  * How often (milliseconds of simulation) the event loop yields to Node: the AbortSignal is checked
@@ -35,6 +36,12 @@ export interface SimulateOptions {
   onProgress?: OnProgress;
   /** Safety net: stop (status "stalled") after this many iterations without progress. */
   maxIdleIterations?: number;
+  /**
+   * Output lengths the policies plan with: the true ones when absent (the oracle), else this
+   * predictor's, fixed per request when a policy first asks (predict/lengths.ts). The simulation
+   * itself always runs the true lengths.
+   */
+  predictor?: LengthPredictor;
 }
 
 /** What happened to one request in a run (times in seconds from the run's origin, the first arrival). */
@@ -73,6 +80,8 @@ export interface SimRun {
   plan?: PolicyPlanInfo;
   /** "stalled" when the safety net stopped a run that made no progress. */
   status: "completed" | "stalled";
+  /** The output lengths the policy was told, when it ran with a predictor and asked for any (by request index; NaN: never asked). */
+  predictions: { predictor: string; predicted: Float64Array } | null;
 }
 
 /** Simulates `policy` serving `trace` on `opts.clients` clients of `profile` (see the header). */
@@ -90,17 +99,39 @@ export async function simulate(
     { length: opts.clients },
     (_, j) => new Client(j, profile.client, profile.timeModel),
   );
+  const lengths = new SeqLengths(opts.predictor ?? null, seqs.length);
+  const heap = new EventHeap();
+  let now = 0;
   const plan = policy.prepare
     ? await policy.prepare(
-        { trace, profile, clients: opts.clients, signal: opts.signal, onProgress: opts.onProgress },
+        {
+          trace,
+          profile,
+          clients: opts.clients,
+          signal: opts.signal,
+          onProgress: opts.onProgress,
+          lengths,
+          wake: (j, at) => {
+            if (!Number.isInteger(j) || j < 0 || j >= clients.length)
+              throw new MisuseError({
+                where: `policy ${policy.name}`,
+                what: `woke client ${j} of ${clients.length}`,
+                hint: "wake a client index 0..clients−1",
+              });
+            heap.push(Math.max(at, now), KICK, j);
+          },
+        },
         seqs,
       )
     : undefined;
 
-  const heap = new EventHeap();
+  // Per client: the members of the iteration in flight and their tokens (reused, one iteration at a
+  // time; `memberCount` entries are valid: truncating arrays with `length = 0` showed up in profiles).
   const inFlight: Seq[][] = clients.map(() => []);
   const tokensOf: number[][] = clients.map(() => []);
+  const memberCount = new Int32Array(clients.length);
   const kicked = clients.map(() => false);
+  const observe = opts.predictor !== undefined;
   let events = 0;
   let iterations = 0;
   let rejected = 0;
@@ -109,22 +140,23 @@ export async function simulate(
   let status: SimRun["status"] = "completed";
   const maxIdle = opts.maxIdleIterations ?? 1_000_000;
   const total = seqs.length;
+  const tm = profile.timeModel;
 
-  const kick = (c: Client, now: number) => {
+  const kick = (c: Client, at: number) => {
     if (!kicked[c.index] && !c.busy) {
       kicked[c.index] = true;
-      heap.push({ time: now, rank: 2, kind: "kick", target: c.index });
+      heap.push(at, KICK, c.index);
     }
   };
   const origin = seqs[0]?.req.arrival ?? 0; // the trace is sorted by arrival (checkTrace)
   const arrivalAt = (k: number) => (seqs[k]?.req.arrival ?? origin) - origin;
-  if (seqs.length > 0) heap.push({ time: 0, rank: 1, kind: "arrival", target: 0 });
+  if (seqs.length > 0) heap.push(0, ARRIVAL, 0);
 
-  let now = 0;
   let lastYield = performance.now();
-  for (let ev = heap.pop(); ev; ev = heap.pop()) {
+  while (heap.pop()) {
     events++;
-    now = ev.time;
+    now = heap.time;
+    const target = heap.target;
     if ((events & 0xfff) === 0 && performance.now() - lastYield >= YIELD_EVERY_MS) {
       // Let the event loop run (signals, progress bars), then stop if asked to.
       await new Promise((resolve) => setImmediate(resolve));
@@ -132,11 +164,9 @@ export async function simulate(
       throwIfAborted(opts.signal, `simulate ${policy.name}`);
       opts.onProgress?.({ label: `simulating ${policy.name}`, done: finished + rejected, total });
     }
-    if (ev.kind === "arrival") {
-      const s = seqs[ev.target] as Seq; // arrival events are pushed for indices < seqs.length only
-      const next = seqs[ev.target + 1];
-      if (next)
-        heap.push({ time: arrivalAt(ev.target + 1), rank: 1, kind: "arrival", target: ev.target + 1 });
+    if (heap.rank === ARRIVAL) {
+      const s = seqs[target] as Seq; // arrival events are pushed for indices < seqs.length only
+      if (target + 1 < seqs.length) heap.push(arrivalAt(target + 1), ARRIVAL, target + 1);
       const j = policy.route(s, clients);
       const c = clients[j];
       if (!c)
@@ -154,8 +184,8 @@ export async function simulate(
       s.state = "waiting";
       policy.enqueue(c, s);
       kick(c, now);
-    } else if (ev.kind === "kick") {
-      const j = ev.target;
+    } else if (heap.rank === KICK) {
+      const j = target;
       kicked[j] = false;
       const c = clients[j] as Client; // kick and iterEnd events carry a client index
       if (c.busy) continue;
@@ -166,9 +196,11 @@ export async function simulate(
       let nDec = 0;
       let ctx = 0;
       let nPre = 0;
-      const members: Seq[] = [];
-      const toks: number[] = [];
-      for (const item of batch.items) {
+      const members = inFlight[j] as Seq[];
+      const toks = tokensOf[j] as number[];
+      const items = batch.items;
+      for (let k = 0; k < items.length; k++) {
+        const item = items[k] as BatchItem;
         const seq = seqs[item.seq.index];
         if (seq !== item.seq)
           throw new MisuseError({
@@ -186,35 +218,28 @@ export async function simulate(
           pTok += tokens;
           pSq += tokens * (tokens + seq.computed);
         }
-        members.push(seq);
-        toks.push(tokens);
+        members[k] = seq;
+        toks[k] = tokens;
       }
-      const dt = iterationSeconds(c.timeModel, {
-        prefillTokens: pTok,
-        prefillSquares: pSq,
-        decodes: nDec,
-        decodeContext: ctx,
-      });
+      memberCount[j] = items.length;
+      const dt = iterationTime(tm, pTok, pSq, nDec, ctx);
       c.busy = true;
       c.busySeconds += dt;
-      c.log.start.push(now);
-      c.log.end.push(now + dt);
-      c.log.prefills.push(nPre);
-      c.log.decodes.push(nDec);
-      c.log.tokens.push(pTok + nDec);
-      inFlight[j] = members;
-      tokensOf[j] = toks;
+      c.record(now, now + dt, nPre, nDec, pTok + nDec);
       iterations++;
-      heap.push({ time: now + dt, rank: 0, kind: "iterEnd", target: j });
+      heap.push(now + dt, ITER_END, j);
     } else {
-      const j = ev.target;
+      const j = target;
       const c = clients[j] as Client;
-      const members = inFlight[j] ?? [];
-      const toks = tokensOf[j] ?? [];
+      const members = inFlight[j] as Seq[];
+      const toks = tokensOf[j] as number[];
       let progressed = false;
-      for (const [k, s] of members.entries()) {
+      let done = false;
+      const m = memberCount[j] as number;
+      for (let k = 0; k < m; k++) {
+        const s = members[k] as Seq;
         if (s.state !== "running") continue; // preempted after being scheduled (cannot happen mid-iteration, kept for safety)
-        const n = toks[k] ?? 0;
+        const n = toks[k] as number;
         s.computed += n;
         if (s.computed >= s.len) {
           s.generated++;
@@ -223,14 +248,16 @@ export async function simulate(
           if (s.generated >= s.req.outputTokens) {
             s.state = "done";
             s.finishTime = now;
+            done = true;
             c.release(s);
+            if (observe) lengths.observe(s);
             policy.finished?.(c, s);
             finished++;
           }
         } else if (n > 0) progressed = true;
       }
-      if (c.running.some((s) => s.state === "done")) c.running = c.running.filter((s) => s.state !== "done");
-      inFlight[j] = [];
+      if (done) c.dropDone();
+      memberCount[j] = 0;
       c.busy = false;
       idleIters = progressed ? 0 : idleIters + 1;
       if (idleIters > maxIdle) {
@@ -240,6 +267,7 @@ export async function simulate(
       kick(c, now);
     }
   }
+  for (const c of clients) c.finishLog();
   const requests: RequestOutcome[] = seqs.map((s) => ({
     id: s.req.id,
     client: s.client,
@@ -255,6 +283,7 @@ export async function simulate(
   opts.onProgress?.({ label: `simulating ${policy.name}`, done: finished + rejected, total });
   let makespan = 0;
   for (const c of clients) makespan = Math.max(makespan, c.log.end.at(-1) ?? 0);
+  const predicted = lengths.predictions();
   return {
     policy: policy.name,
     trace: trace.name,
@@ -268,5 +297,19 @@ export async function simulate(
     wallSeconds: (performance.now() - t0) / 1000,
     plan,
     status,
+    predictions: predicted && opts.predictor ? { predictor: opts.predictor.name, predicted } : null,
   };
+}
+
+/**
+ * `iterationSeconds` of profile/time.ts without building a shape object: the simulator's hot path,
+ * the same arithmetic in the same order (so the same bits).
+ */
+function iterationTime(m: TimeModel, pTok: number, pSq: number, nDec: number, ctx: number): number {
+  const hasP = pTok > 0;
+  const hasD = nDec > 0;
+  if (!hasP && !hasD) return 0;
+  const alpha =
+    hasP && hasD ? Math.max(m.prefill.alpha, m.decode.alpha) : hasP ? m.prefill.alpha : m.decode.alpha;
+  return alpha + m.prefill.beta * pTok + m.prefill.gamma * pSq + m.decode.beta * nDec + m.decode.delta * ctx;
 }

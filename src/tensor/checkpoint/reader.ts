@@ -12,7 +12,7 @@ import { isDirectory, readStructured } from "../../util/files.js";
 import { CheckpointError } from "../errors.js";
 import type { Matrix } from "../linalg/matrix.js";
 import type { TensorInfo } from "../safetensors/header.js";
-import { type ReadFloat32Options, SafetensorsReader } from "../safetensors/reader.js";
+import { type ReadFloat32Options, type ReadRawOptions, SafetensorsReader } from "../safetensors/reader.js";
 import { type DetectedArchitecture, detectArchitecture } from "./architecture.js";
 import layout from "./layout.json" with { type: "json" };
 
@@ -237,8 +237,8 @@ export class Checkpoint {
     return this.open_;
   }
 
-  /** The raw little-endian bytes of tensor `name`. */
-  async readRaw(name: string, opts: OpenOptions = {}): Promise<Uint8Array> {
+  /** The raw little-endian bytes of tensor `name` (into `opts.into` when given: exactly its byte length). */
+  async readRaw(name: string, opts: ReadRawOptions = {}): Promise<Uint8Array> {
     const t = this.info(name);
     return (await this.reader(t.shard)).readRaw(name, opts);
   }

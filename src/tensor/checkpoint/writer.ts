@@ -104,6 +104,12 @@ export interface WriteCheckpointOptions extends WriteOptions {
   signal?: AbortSignal;
   /** Called after each tensor is written. */
   onProgress?: OnProgress;
+  /**
+   * Overlap writing each tensor with producing the next (see WriteSafetensorsOptions.overlap):
+   * a source's bytes must stay unchanged until `bytes()` of the tensor after next is called.
+   * Shards are written one after another either way.
+   */
+  overlap?: boolean;
 }
 
 /** What `writeCheckpoint` wrote. */
@@ -180,6 +186,7 @@ export async function writeCheckpointShards(
         await writeSafetensorsTo(join(tmp, file), tensors, {
           metadata,
           signal: opts.signal,
+          overlap: opts.overlap,
           onProgress: () => opts.onProgress?.({ label: `writing ${file}`, done: ++done, total: seen.size }),
         });
         written.push({

@@ -3,6 +3,7 @@ export { numel, type SafetensorsHeader, type TensorInfo } from "./header.js";
 export {
   type ReadFloat32Options,
   type ReadOptions,
+  type ReadRawOptions,
   readSafetensorsHeader,
   SafetensorsReader,
 } from "./reader.js";

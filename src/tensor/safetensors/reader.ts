@@ -20,6 +20,12 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** Options of a raw read. */
+export interface ReadRawOptions extends ReadOptions {
+  /** Read into this buffer (exactly the tensor's byte length) instead of allocating one. */
+  into?: Uint8Array;
+}
+
 /** Options of a Float32 or matrix read. */
 export interface ReadFloat32Options extends ReadOptions {
   /** Reuse this buffer (exactly numel elements) instead of allocating one per tensor. */
@@ -131,10 +137,17 @@ export class SafetensorsReader {
     return this.fh;
   }
 
-  /** The raw little-endian bytes of one tensor, in a fresh aligned buffer. */
-  async readRaw(name: string, opts: ReadOptions = {}): Promise<Uint8Array> {
+  /** The raw little-endian bytes of one tensor, in a fresh aligned buffer (or in `opts.into`). */
+  async readRaw(name: string, opts: ReadRawOptions = {}): Promise<Uint8Array> {
     const t = this.info(name);
-    const out = new Uint8Array(t.end - t.begin);
+    if (opts.into && opts.into.byteLength !== t.end - t.begin) {
+      throw new MisuseError({
+        where: `${this.file}: tensor ${JSON.stringify(name)}`,
+        what: `into has ${opts.into.byteLength} bytes, the tensor ${t.end - t.begin}`,
+        hint: "pass a buffer of the tensor's byte length",
+      });
+    }
+    const out = opts.into ?? new Uint8Array(t.end - t.begin);
     await readExactly(this.handle(), out, this.header.dataStart + t.begin, this.file, opts.signal);
     return out;
   }
@@ -165,7 +178,7 @@ export class SafetensorsReader {
       await readExactly(this.handle(), bytes, this.header.dataStart + t.begin, this.file, opts.signal);
       return t.dtype === "F32" ? out : expandInPlace(out, t.dtype);
     }
-    return toFloat32(await this.readRaw(name, opts), t.dtype, out);
+    return toFloat32(await this.readRaw(name, { signal: opts.signal }), t.dtype, out);
   }
 
   /**

@@ -52,6 +52,12 @@ export interface WriteSafetensorsOptions extends WriteOptions {
   signal?: AbortSignal;
   /** Called after each tensor is written. */
   onProgress?: OnProgress;
+  /**
+   * Overlap writing one tensor with producing the next: `bytes()` of tensor k + 1 is called while
+   * tensor k's bytes are still being written, so a source's bytes must stay unchanged until the
+   * writer calls `bytes()` of the tensor after next (or returns). Off by default.
+   */
+  overlap?: boolean;
 }
 
 /** Checks tensor names (non-empty, unique, not `__metadata__`) and shapes; MisuseError naming `where` otherwise. */
@@ -130,19 +136,33 @@ export async function writeSafetensorsTo(
     };
     await write(header);
     let i = 0;
-    for (const t of tensors) {
-      throwIfAborted(opts.signal, path);
-      const data = await t.bytes();
-      const want = sourceBytes(t);
-      if (data.byteLength !== want) {
-        throw new MisuseError({
-          where: `${path}: tensor ${JSON.stringify(t.name)}`,
-          what: `got ${data.byteLength} bytes, shape × ${t.dtype} needs ${want}`,
-          hint: "pass bytes matching the shape",
-        });
+    // With `overlap`, the write of the previous tensor is in flight while the next one's bytes are
+    // produced; at most one write is outstanding.
+    let writing: Promise<void> | undefined;
+    try {
+      for (const t of tensors) {
+        throwIfAborted(opts.signal, path);
+        const data = await t.bytes();
+        const want = sourceBytes(t);
+        if (data.byteLength !== want) {
+          throw new MisuseError({
+            where: `${path}: tensor ${JSON.stringify(t.name)}`,
+            what: `got ${data.byteLength} bytes, shape × ${t.dtype} needs ${want}`,
+            hint: "pass bytes matching the shape",
+          });
+        }
+        await writing;
+        const done = ++i;
+        writing = write(data).then(() =>
+          opts.onProgress?.({ label: "writing tensors", done, total: tensors.length }),
+        );
+        writing.catch(() => {}); // awaited below; no unhandled rejection while the next tensor is produced
+        if (!opts.overlap) await writing;
       }
-      await write(data);
-      opts.onProgress?.({ label: "writing tensors", done: ++i, total: tensors.length });
+      await writing;
+    } finally {
+      // An error while producing a tensor leaves no write running on the closing file.
+      await writing?.catch(() => undefined);
     }
     return pos;
   } catch (e) {
