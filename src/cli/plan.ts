@@ -20,6 +20,8 @@ import {
   presetNames,
   resolvePlanInputs,
   runPlan,
+  torchExportProblem,
+  unitsFromGraph,
   writePlanOutputs,
 } from "../plan/index.js";
 import { checkOutputPaths } from "../util/files.js";
@@ -48,6 +50,7 @@ interface InputFlags extends GlobalFlags {
   seed?: number;
   mip?: boolean;
   placement?: (typeof PLACEMENTS)[number];
+  oneRankPerStage?: boolean;
 }
 
 interface SolveFlags extends InputFlags {
@@ -86,11 +89,15 @@ function addInputFlags(cmd: Command): Command {
         "unit → device in the MIP (fixed: the warm start's; free: assignment variables, small instances)",
         PLACEMENTS,
       ),
+    )
+    .option(
+      "--one-rank-per-stage",
+      "every stage runs all its micro-batches on one device, as PyTorch's pipelining needs (implied by --export-torch-csv)",
     );
 }
 
 /** The flags as the library's source and overrides; a graph and a cluster are needed without a preset. */
-function inputsOf(flags: InputFlags): Promise<PlanInputs> {
+function inputsOf(flags: InputFlags, implied: PlanOverrides = {}): Promise<PlanInputs> {
   let source: PlanSource;
   if (flags.preset) source = { preset: flags.preset };
   else if (flags.graph && flags.cluster) source = { graphFile: flags.graph, clusterFile: flags.cluster };
@@ -107,7 +114,9 @@ function inputsOf(flags: InputFlags): Promise<PlanInputs> {
     stages: flags.stages,
     seed: flags.seed,
     placement: flags.placement,
+    ...(flags.oneRankPerStage ? { oneRankPerStage: true } : {}),
     ...(flags.mip === false ? { mip: false } : {}),
+    ...implied,
   };
   return resolvePlanInputs(source, overrides);
 }
@@ -128,12 +137,18 @@ async function runWithProgress(inp: PlanInputs, flags: InputFlags): Promise<Plan
   }
 }
 
+/** The smallest per-device limit, or "unlimited". */
+function memoryLimitText(limit: readonly number[]): string {
+  const m = Math.min(...limit);
+  return Number.isFinite(m) ? String(m) : "unlimited";
+}
+
 function human(run: PlanRun): string {
   const t = planTable(comparisonRows(run));
   const lines = [
     renderTable(t.header, t.rows, { digits: 2 }),
     "",
-    `memory limit per device: ${Math.min(...run.memoryLimitBytes)}`,
+    `memory limit per device: ${memoryLimitText(run.memoryLimitBytes)}`,
   ];
   const m = run.mip;
   if (m) {
@@ -145,6 +160,7 @@ function human(run: PlanRun): string {
     for (const n of m.notes) lines.push(`  ${n}`);
   }
   for (const n of run.notes) lines.push(`note: ${n}`);
+  if (run.interrupted) lines.push("interrupted: this is the best plan found before the stop");
   return lines.join("\n");
 }
 
@@ -155,7 +171,15 @@ async function compareAction(flags: InputFlags): Promise<void> {
 }
 
 async function solveAction(flags: SolveFlags): Promise<void> {
-  const inp = await inputsOf(flags);
+  // PyTorch runs a stage on one rank only: a plan for export is made under that placement
+  const inp = await inputsOf(flags, flags.exportTorchCsv ? { oneRankPerStage: true } : {});
+  const torchProblem = flags.exportTorchCsv ? torchExportProblem(unitsFromGraph(inp.graph)) : null;
+  if (torchProblem)
+    throw new UsageError({
+      where: "--export-torch-csv",
+      what: `cannot export ${inp.source.preset ?? inp.graph.name}: ${torchProblem}`,
+      hint: "drop --export-torch-csv (the plan JSON, --trace and --html describe any graph)",
+    });
   const outs = (
     [
       ["--out", flags.out],
@@ -193,7 +217,7 @@ async function solveAction(flags: SolveFlags): Promise<void> {
     emit(
       flags,
       { inputs: inputsRecord(inp), status: "infeasible", mip: mipRecord(run), written: [] },
-      () => `infeasible: ${why}`,
+      () => `infeasible: ${why}\nnothing was written (${paths.join(", ")})`,
     );
     return;
   }
@@ -247,6 +271,7 @@ function solveCmd(parent: Command): void {
   withExamples(cmd, [
     "frugal plan solve --preset dualpipe-8x20-overlap --out plan.json --html plan.html",
     "frugal plan solve --preset dualpipev-4x10 --out plan.json --export-torch-csv schedule.csv --trace trace.json",
+    "frugal plan solve --preset chain-nonuniform-8 --no-mip --export-torch-csv schedule.csv   # one rank per stage",
     "frugal plan solve --graph g.yaml --cluster c.yaml --out plan.json --dry-run",
     "frugal plan solve --graph g.yaml --cluster c.yaml --placement free --out plan.json",
   ]);

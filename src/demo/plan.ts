@@ -38,11 +38,11 @@ export const planSection: DemoSection = {
     const html = `<section><h2>${escapeHtml(this.title)}</h2>
 <p>${escapeHtml(p.description)}. Memory limit per device: ${limit} activations. The chosen plan's Gantt chart: <a href="plan.html">plan.html</a>.</p>
 ${htmlTable(table.header, table.rows, 2)}
-<p class="note">Lower bound ${mip?.lowerBound ?? "–"}; the planner's status: ${escapeHtml(mip?.status ?? "not run")}.</p></section>`;
+<p class="note">Lower bound ${mip?.lowerBound ?? "–"}; the planner's status: ${escapeHtml(mip?.status ?? "not run")}${mip?.optimalFor ? ` (${escapeHtml(mip.optimalFor)})` : ""}; the plan comes from ${escapeHtml(mip?.planFrom ?? "the best candidate")}.</p></section>`;
     return {
       summary: [
         `DualPipe makespan ${dual?.sim.makespan ?? "-"} (bubble ${dual?.sim.bubbleMax ?? "-"}), plan ${best?.sim.makespan ?? "-"} (bubble ${best?.sim.bubbleMax ?? "-"}) at peak memory ${best?.sim.peakMemoryBytes ?? "-"} ≤ ${limit}`,
-        `lower bound ${mip?.lowerBound ?? "-"}, status ${mip?.status ?? "-"}`,
+        `lower bound ${mip?.lowerBound ?? "-"}, status ${mip?.status ?? "-"}${mip?.optimalFor ? ` (${mip.optimalFor})` : ""}`,
       ],
       html,
       json: {
@@ -58,7 +58,14 @@ ${htmlTable(table.header, table.rows, 2)}
           })),
         plan: best ? { name: best.name, makespan: best.sim.makespan, bubbleMax: best.sim.bubbleMax } : null,
         mip: mip
-          ? { status: mip.status, lowerBound: mip.lowerBound, gap: mip.gap, seconds: mip.seconds }
+          ? {
+              status: mip.status,
+              optimalFor: mip.optimalFor,
+              planFrom: mip.planFrom,
+              lowerBound: mip.lowerBound,
+              gap: mip.gap,
+              seconds: mip.seconds,
+            }
           : null,
       },
       files,

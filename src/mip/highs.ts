@@ -43,6 +43,8 @@ export interface AdapterOptions {
   warmValues?: Float64Array;
   /** MIP start by column name (for LP/MPS input). */
   warmByName?: Record<string, number>;
+  /** Where `log` lines go (default: stderr of this thread). */
+  onLog?: (line: string) => void;
   /** Polled in interrupt callbacks; returning true stops the solve with status `interrupted`. */
   shouldStop?: () => boolean;
   onProgress?: (p: SolveProgress) => void;
@@ -63,6 +65,9 @@ export class HeapExhausted extends Error {}
 
 /** Thrown when HiGHS cannot read LP/MPS input. */
 export class ModelReadError extends Error {}
+
+/** Thrown when HiGHS read the model but refused to solve it (its log's ERROR lines are the message). */
+export class ModelRejected extends ModelReadError {}
 
 type HighsModel = ReturnType<Highs["createModel"]>;
 
@@ -188,9 +193,17 @@ function run(highs: Highs, model: HighsModel, opts: AdapterOptions, notes: strin
     });
   };
   const stop = opts.shouldStop;
-  model.run({
+  const errors: string[] = [];
+  const callbacks: Parameters<HighsModel["run"]>[0] = {
     [cb.logging](e) {
       const msg = (e as { message?: string }).message ?? "";
+      if (opts.log) {
+        const line = msg.endsWith("\n") ? msg : `${msg}\n`;
+        if (opts.onLog) opts.onLog(line);
+        else process.stderr.write(line);
+      }
+      const err = /^\s*ERROR:\s*(.*\S)/.exec(msg);
+      if (err?.[1] && errors.length < 5) errors.push(err[1]);
       const m = /MIP start solution is (feasible|infeasible)(?:, objective value is (\S+))?/.exec(msg);
       if (m)
         notes.push(
@@ -213,7 +226,15 @@ function run(highs: Highs, model: HighsModel, opts: AdapterOptions, notes: strin
     [cb.ipmInterrupt](e) {
       if (stop?.()) e.interrupt();
     },
-  });
+  };
+  try {
+    model.run(callbacks);
+  } catch (e) {
+    // a model HiGHS refuses (e.g. an infinite cost) fails the run; its log says why
+    if (errors.length > 0 && !/Aborted\(|RuntimeError/.test(String(e)))
+      throw new ModelRejected(errors.join("; "));
+    throw e;
+  }
 }
 
 type Outcome = Omit<AdapterResult, "names" | "isMip" | "seconds">;
@@ -234,6 +255,23 @@ function readOutcome(highs: Highs, model: HighsModel, isMip: boolean, notes: str
   } else if (code === ms.optimal) bound = objective;
   const status = statusOf(highs, code, solverStatus, notes);
   if (status === "optimal" && bound === null) bound = objective;
+  if (status === "unbounded") {
+    // HiGHS's point on the ray is no optimum: there is no objective value to report
+    notes.push(
+      "the objective is unbounded: it can be improved without limit, so there is no optimal value; check the variable bounds and constraints",
+    );
+    return {
+      status,
+      solverStatus,
+      objective: null,
+      bound: null,
+      gap: null,
+      values: null,
+      nodes,
+      notes,
+      solver: `HiGHS ${highs.version.string}`,
+    };
+  }
   return {
     status,
     solverStatus,

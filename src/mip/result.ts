@@ -61,6 +61,11 @@ export const SolveOptionsSchema = z
     log: z.boolean().optional(),
     /** Run the solve inline instead of in a worker thread (no progress, no cancellation while solving). */
     inline: z.boolean().optional(),
+    /**
+     * Run in the one long-lived solver thread, kept between solves: for many small solves in a row
+     * (no thread start per solve) that must stay cancellable while HiGHS works.
+     */
+    reuseWorker: z.boolean().optional(),
   })
   .strict();
 

@@ -67,6 +67,32 @@ async function readStart(file: string): Promise<Record<string, number>> {
   return parseWith(StartSchema, await readStructured(file), file, 'give an object like {"x": 1, "y": 0}');
 }
 
+/** A number as LP and MPS files write them (a token that starts with a digit, a sign or a point). */
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
+
+/**
+ * Refuses numbers too large for a double (e.g. `1e400`): HiGHS would read them as infinite and
+ * fail without saying where. LP names never start with a digit or a point; an MPS name that looks
+ * like such a number is refused too (rename it).
+ */
+function checkNumbers(text: string, file: string): void {
+  const lines = text.split("\n");
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.replace(/\\.*$/, "");
+    if (!/\d[eE][+-]?\d{3}/.test(line)) continue;
+    // tokens: split at spaces and operators, and before a sign that is not an exponent's
+    for (const token of line.split(/[\s:<>=*]+|(?<![eE])(?=[+-])/)) {
+      const m = NUMBER.exec(token);
+      if (!m || Number.isFinite(Number(m[0]))) continue;
+      throw new InputError({
+        where: `${file}: line ${i + 1}`,
+        what: `the number ${m[0]} is too large (beyond ±1.8e308, so not a finite number)`,
+        hint: "use a finite coefficient; for no bound write inf or infinity in the Bounds section",
+      });
+    }
+  }
+}
+
 /** The format of a model file from its name. */
 function formatOf(file: string): ModelFormat {
   return file.toLowerCase().endsWith(".mps") ? "mps" : "lp";
@@ -83,6 +109,7 @@ export async function solveFile(file: string, opts: SolveFileOptions = {}): Prom
   }
   const text = bytes.toString("utf8");
   const start = opts.start ? await readStart(opts.start) : undefined;
+  checkNumbers(text, file);
   // HiGHS reads garbage as an empty model and aborts on some syntax errors: check the shape first.
   if (
     format === "lp" &&

@@ -1,7 +1,9 @@
 /**
  * Solving: a Model or LP/MPS text in, a SolveResult value out. By default the solve runs in a
  * worker thread so the caller can show progress and cancel (AbortSignal) while HiGHS works;
- * cancelling returns the best solution found so far with status `interrupted`.
+ * cancelling returns the best solution found so far with status `interrupted`. Many small solves
+ * in a row (`reuseWorker`) share one long-lived solver thread, so they stay cancellable without
+ * paying a thread start (and HiGHS's load) per solve.
  */
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -12,6 +14,7 @@ import {
   type AdapterResult,
   HeapExhausted,
   ModelReadError,
+  ModelRejected,
   solveWithHighs,
 } from "./highs.js";
 import type { Model } from "./model.js";
@@ -46,7 +49,7 @@ export async function solveText(
 async function run(input: SolverInput, options: SolveOptions, source: string): Promise<SolveResult> {
   const { warmStart, signal, onProgress, ...rest } = options;
   const base = SolveOptionsSchema.parse(rest);
-  const adapterOpts: Omit<AdapterOptions, "shouldStop" | "onProgress"> = {
+  const adapterOpts: Omit<AdapterOptions, "shouldStop" | "onProgress" | "onLog"> = {
     timeLimit: base.timeLimit,
     nodeLimit: base.nodeLimit,
     gap: base.gap,
@@ -61,7 +64,7 @@ async function run(input: SolverInput, options: SolveOptions, source: string): P
   try {
     result = base.inline
       ? await solveWithHighs(input, { ...adapterOpts, shouldStop: () => !!signal?.aborted, onProgress })
-      : await inWorker(input, adapterOpts, signal, onProgress);
+      : await inWorker(input, adapterOpts, signal, onProgress, !!base.reuseWorker);
   } catch (e) {
     throw solveError(e, input, source);
   }
@@ -99,6 +102,13 @@ function solveError(e: unknown, input: SolverInput, source: string): Error {
       cause: e,
     });
   const msg = String((e as Error)?.message ?? e);
+  if (e instanceof ModelRejected)
+    return new InputError({
+      where: source,
+      what: `the solver refused the model (${msg})`,
+      hint: "check its coefficients: HiGHS takes values of 1e20 and more as infinite, which a cost or a matrix entry cannot be",
+      cause: e,
+    });
   if (e instanceof ModelReadError)
     return new InputError({
       where: source,
@@ -130,43 +140,70 @@ function startWorker(): Worker {
   return new Worker(code, { eval: true });
 }
 
+/**
+ * The idle long-lived solver thread of `reuseWorker` solves (unreferenced: it never keeps the
+ * process alive). A solve takes it, or starts one when it is busy; a clean finish puts it back.
+ */
+let idleWorker: Worker | undefined;
+
 function inWorker(
   input: SolverInput,
-  opts: Omit<AdapterOptions, "shouldStop" | "onProgress">,
+  opts: Omit<AdapterOptions, "shouldStop" | "onProgress" | "onLog">,
   signal: AbortSignal | undefined,
   onProgress: SolveOptions["onProgress"],
+  reuse: boolean,
 ): Promise<AdapterResult> {
   const stop = new SharedArrayBuffer(4);
   const flag = new Int32Array(stop);
-  const worker = startWorker();
+  let worker: Worker;
+  if (reuse && idleWorker) {
+    worker = idleWorker;
+    idleWorker = undefined;
+    worker.ref();
+  } else worker = startWorker();
   return new Promise<AdapterResult>((resolve, reject) => {
     let settled = false;
     const onAbort = () => Atomics.store(flag, 0, 1);
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort);
-    const finish = (fn: () => void) => {
+    const finish = (fn: () => void, clean: boolean) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener("abort", onAbort);
-      void worker.terminate();
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      if (reuse && clean && !idleWorker) {
+        worker.unref();
+        idleWorker = worker;
+      } else void worker.terminate();
       fn();
     };
-    worker.on("message", (m: WorkerMessage) => {
+    const onMessage = (m: WorkerMessage) => {
       if (m.type === "progress") onProgress?.(m.progress);
-      else if (m.type === "done") finish(() => resolve(m.result));
+      else if (m.type === "log") process.stderr.write(m.line);
+      else if (m.type === "done") finish(() => resolve(m.result), true);
       else
-        finish(() =>
-          reject(
-            m.kind === "heap"
-              ? new HeapExhausted(m.message)
-              : m.kind === "read"
-                ? new ModelReadError(m.message)
-                : new Error(m.message),
-          ),
+        finish(
+          () =>
+            reject(
+              m.kind === "heap"
+                ? new HeapExhausted(m.message)
+                : m.kind === "rejected"
+                  ? new ModelRejected(m.message)
+                  : m.kind === "read"
+                    ? new ModelReadError(m.message)
+                    : new Error(m.message),
+            ),
+          m.kind === "read" || m.kind === "rejected",
         );
-    });
-    worker.on("error", (e) => finish(() => reject(isOom(e) ? new HeapExhausted(String(e)) : e)));
-    worker.on("exit", (code) => finish(() => reject(new Error(`solver worker exited with code ${code}`))));
+    };
+    const onError = (e: Error) => finish(() => reject(isOom(e) ? new HeapExhausted(String(e)) : e), false);
+    const onExit = (code: number) =>
+      finish(() => reject(new Error(`solver worker exited with code ${code}`)), false);
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
     const req: WorkerRequest = { input, opts, stop, wantProgress: !!onProgress };
     worker.postMessage(req);
   });

@@ -4,7 +4,6 @@
  * stages, the graph placement of the coarsened graph and of the full graph), and the hand-made
  * DualPipe variant; plus the memory limit they are judged against.
  */
-import { throwIfAborted } from "../errors/index.js";
 import type { Cluster } from "./cluster.js";
 import { PlanInputError } from "./errors.js";
 import { GREEDY_RULES, greedySchedule } from "./greedy.js";
@@ -50,13 +49,26 @@ export class CandidateList {
   }
 }
 
-/** Every registered baseline that applies to the stages and fits on the cluster. */
-export function addBaselines(list: CandidateList, stages: UnitGraph, signal?: AbortSignal): void {
+/** Lets a pending Ctrl-C be seen between candidates (signals are handled on the event loop). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Every registered baseline that applies to the stages and fits on the cluster. Stops early (the
+ * list holds what was timed so far) when `signal` fires.
+ */
+export async function addBaselines(
+  list: CandidateList,
+  stages: UnitGraph,
+  signal?: AbortSignal,
+): Promise<void> {
   const S = stages.units.length;
   const M = stages.microBatches;
   const D = list.cluster.devices.length;
   for (const b of baselines()) {
-    throwIfAborted(signal, "plan");
+    await nextTurn();
+    if (signal?.aborted) return;
     const p = b.params.parse({});
     const need = b.devicesFor(S, M, p);
     if (need === null) list.notes.push(`${b.name}: does not apply to ${S} stages × ${M} micro-batches`);
@@ -123,18 +135,22 @@ export function greedyPlacements(
   return out;
 }
 
-/** Every greedy rule on every placement under the memory limit, and the hand-made DualPipe variant. */
-export function addGreedy(
+/**
+ * Every greedy rule on every placement under the memory limit, and the hand-made DualPipe variant.
+ * Stops early (the list holds what was timed so far) when `signal` fires.
+ */
+export async function addGreedy(
   list: CandidateList,
   placements: readonly [UnitGraph, Placement][],
   ug: UnitGraph,
   stages: UnitGraph,
   limit: readonly number[],
   signal?: AbortSignal,
-): void {
+): Promise<void> {
   for (const [g, pl] of placements)
     for (const rule of GREEDY_RULES) {
-      throwIfAborted(signal, "plan");
+      await nextTurn();
+      if (signal?.aborted) return;
       if (rule.overlap && (g.overlapFactor === null || g.overlapFactor >= 1)) continue;
       const s = greedySchedule(g, list.cluster, pl, rule, {
         memoryCap: limit.slice(0, pl.devices),

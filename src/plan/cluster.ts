@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { parseWith } from "../errors/index.js";
+import { PLAN_LIMITS as L } from "./limits.js";
 
 /** One device of a cluster file. */
 export const DeviceSchema = z
@@ -12,9 +13,15 @@ export const DeviceSchema = z
     memoryBytes: z
       .number()
       .positive()
+      .max(L.bytes, `must be at most ${L.bytes} bytes`)
       .optional()
       .describe("activation memory capacity (default: cluster memoryBytes)"),
-    speed: z.number().positive().default(1).describe("relative speed; a pass takes time / speed"),
+    speed: z
+      .number()
+      .min(1 / L.speed, `must be at least ${1 / L.speed}`)
+      .max(L.speed, `must be at most ${L.speed}`)
+      .default(1)
+      .describe("relative speed; a pass takes time / speed"),
   })
   .strict();
 
@@ -24,17 +31,46 @@ export const ClusterSchema = z
     $schema: z.string().optional().describe("path or URL of this JSON Schema (ignored)"),
     name: z.string().default("cluster"),
     devices: z
-      .union([z.number().int().positive(), z.array(DeviceSchema).min(1)])
-      .describe("a count or a list of devices"),
+      .union([
+        z.number().int().positive().max(L.devices, `at most ${L.devices} devices`),
+        z
+          .array(DeviceSchema)
+          .min(1)
+          .max(L.devices, `at most ${L.devices} devices`)
+          .superRefine((list, ctx) => {
+            const seen = new Map<string, number>();
+            for (const [i, d] of list.entries()) {
+              if (d.id === undefined) continue;
+              const first = seen.get(d.id);
+              if (first !== undefined)
+                ctx.addIssue({
+                  code: "custom",
+                  path: [i, "id"],
+                  message: `device id "${d.id}" is also the id of devices[${first}]`,
+                });
+              else seen.set(d.id, i);
+            }
+          }),
+      ])
+      .describe(`a count or a list of devices (at most ${L.devices})`),
     memoryBytes: z
       .number()
       .positive()
+      .max(L.bytes, `must be at most ${L.bytes} bytes`)
       .optional()
       .describe("default per-device activation capacity (omit: unlimited)"),
     link: z
       .object({
-        bandwidthBytesPerSecond: z.number().positive().default(1e12),
-        latencySeconds: z.number().nonnegative().default(0),
+        bandwidthBytesPerSecond: z
+          .number()
+          .min(1, "must be at least 1 byte per second")
+          .max(L.bytes, `must be at most ${L.bytes} bytes`)
+          .default(1e12),
+        latencySeconds: z
+          .number()
+          .nonnegative()
+          .max(L.seconds, `must be at most ${L.seconds} seconds`)
+          .default(0),
       })
       .strict()
       .default({ bandwidthBytesPerSecond: 1e12, latencySeconds: 0 }),

@@ -9,20 +9,31 @@
 import { z } from "zod";
 import { parseWith } from "../errors/index.js";
 import { PlanInputError } from "./errors.js";
+import { PLAN_LIMITS as L } from "./limits.js";
 
 export const OperatorSchema = z
   .object({
     id: z.string().min(1).describe("unique operator name"),
-    forward: z.number().nonnegative().describe("forward time of one micro-batch, seconds"),
-    backward: z.number().nonnegative().describe("full backward time (input + weight gradients), seconds"),
+    forward: z
+      .number()
+      .nonnegative()
+      .max(L.seconds, `must be at most ${L.seconds} seconds`)
+      .describe("forward time of one micro-batch, seconds"),
+    backward: z
+      .number()
+      .nonnegative()
+      .max(L.seconds, `must be at most ${L.seconds} seconds`)
+      .describe("full backward time (input + weight gradients), seconds"),
     weight: z
       .number()
       .nonnegative()
+      .max(L.seconds, `must be at most ${L.seconds} seconds`)
       .default(0)
       .describe("weight-gradient part of backward, seconds (≤ backward)"),
     activationBytes: z
       .number()
       .nonnegative()
+      .max(L.bytes, `must be at most ${L.bytes} bytes`)
       .default(0)
       .describe("activation memory held from forward start until the backward (weight step) ends"),
     stage: z
@@ -45,6 +56,7 @@ export const EdgeSchema = z
     bytes: z
       .number()
       .nonnegative()
+      .max(L.bytes, `must be at most ${L.bytes} bytes`)
       .default(0)
       .describe("bytes sent per micro-batch (activation forward, gradient back)"),
   })
@@ -54,7 +66,12 @@ export const GraphSchema = z
   .object({
     $schema: z.string().optional().describe("path or URL of this JSON Schema (ignored)"),
     name: z.string().default("graph"),
-    microBatches: z.number().int().positive().describe("micro-batches per training step"),
+    microBatches: z
+      .number()
+      .int()
+      .positive()
+      .max(L.microBatches, `must be at most ${L.microBatches}`)
+      .describe(`micro-batches per training step (at most ${L.microBatches})`),
     overlap: z
       .object({
         factor: z
@@ -67,10 +84,14 @@ export const GraphSchema = z
       })
       .strict()
       .optional(),
-    operators: z.array(OperatorSchema).min(1),
-    edges: z.array(EdgeSchema).default([]),
+    operators: z.array(OperatorSchema).min(1).max(L.operators, `at most ${L.operators} operators`),
+    edges: z.array(EdgeSchema).max(L.edges, `at most ${L.edges} edges`).default([]),
   })
-  .strict();
+  .strict()
+  .refine((g) => g.operators.length * g.microBatches <= L.operatorMicroBatches, {
+    message: `operators × microBatches must be at most ${L.operatorMicroBatches}; use fewer micro-batches or merge operators`,
+    path: ["microBatches"],
+  });
 
 /** An operator of a validated graph. */
 export type Operator = z.output<typeof OperatorSchema>;

@@ -6,7 +6,7 @@
 export type { Candidate, CandidateKind } from "./candidates.js";
 export { type Cluster, type ClusterInput, parseCluster } from "./cluster.js";
 export { PlanInputError, ScheduleError } from "./errors.js";
-export { scheduleHtml, toChromeTrace, toTorchCsv } from "./export/index.js";
+export { scheduleHtml, toChromeTrace, torchExportProblem, toTorchCsv } from "./export/index.js";
 export {
   type ChainOptions,
   type MoeOptions,
@@ -36,6 +36,8 @@ export {
   mipRecord,
   type PlanDocument,
   planDocument,
+  type RunStatus,
+  runStatus,
   type ScheduleRecord,
 } from "./report.js";
 export { type MipReport, type PlanRun, type PlanRunOptions, runPlan } from "./run.js";

@@ -7,6 +7,7 @@ import { readStructured } from "../util/files.js";
 import { type Cluster, parseCluster } from "./cluster.js";
 import { PlanInputError } from "./errors.js";
 import { type Graph, parseGraph } from "./graph.js";
+import { greedyJobs, PLAN_LIMITS } from "./limits.js";
 import { type PlanOptions, type PlanOptionsInput, PlanOptionsSchema } from "./options.js";
 import { loadPreset } from "./presets.js";
 
@@ -16,7 +17,14 @@ export type PlanSource = { preset: string } | { graphFile: string; clusterFile: 
 /** Options that override the preset's (the `frugal plan` flags). */
 export type PlanOverrides = Pick<
   PlanOptionsInput,
-  "timeLimitSeconds" | "nodeLimit" | "memoryLimitBytes" | "stages" | "seed" | "mip" | "placement"
+  | "timeLimitSeconds"
+  | "nodeLimit"
+  | "memoryLimitBytes"
+  | "stages"
+  | "seed"
+  | "mip"
+  | "placement"
+  | "oneRankPerStage"
 >;
 
 /** Validated inputs of a plan run and where they came from. */
@@ -36,6 +44,7 @@ export async function resolvePlanInputs(
     const p = loadPreset(source.preset);
     const options = mergeOptions(p.options, overrides);
     checkStages(p.graph, options);
+    checkSize(p.graph, p.cluster, options, `preset ${source.preset}`);
     return {
       graph: p.graph,
       cluster: p.cluster,
@@ -47,6 +56,7 @@ export async function resolvePlanInputs(
   const cluster = parseCluster(await readStructured(source.clusterFile), source.clusterFile);
   const options = mergeOptions(PlanOptionsSchema.parse({}), overrides);
   checkStages(graph, options);
+  checkSize(graph, cluster, options, source.graphFile);
   return {
     graph,
     cluster,
@@ -73,5 +83,21 @@ export function checkStages(graph: Graph, options: PlanOptions): void {
       where: "options.stages",
       what: `${options.stages} stages but the graph has ${graph.operators.length} operators`,
       hint: "use at most one stage per operator",
+    });
+}
+
+/**
+ * The greedy rules' work stays bounded (PLAN_LIMITS.greedyJobs): units × micro-batches of their
+ * largest graph on this cluster. `where` names the graph's source.
+ */
+export function checkSize(graph: Graph, cluster: Cluster, options: PlanOptions, where = "graph"): void {
+  const D = cluster.devices.length;
+  const M = graph.microBatches;
+  const jobs = greedyJobs(graph.operators.length, M, D, options.coarsenTo, options.stages);
+  if (jobs > PLAN_LIMITS.greedyJobs)
+    throw new PlanInputError({
+      where: `${where}: microBatches`,
+      what: `${M} micro-batches × ${jobs / M} units on ${D} devices is ${jobs} jobs for the greedy rules, more than ${PLAN_LIMITS.greedyJobs}`,
+      hint: `use at most ${Math.max(1, Math.floor(PLAN_LIMITS.greedyJobs / (jobs / M)))} micro-batches (a step's schedule repeats), or fewer operators per device`,
     });
 }

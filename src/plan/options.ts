@@ -51,6 +51,12 @@ export const PlanOptionsSchema = z
         "unit → device in the whole-model MIP: free = assignment variables, fixed = the warm start's; auto = free when the graph has no stage fields and the instance is small",
       ),
     mip: z.boolean().default(true).describe("run the MIP planner (false: baselines and greedy rules only)"),
+    oneRankPerStage: z
+      .boolean()
+      .default(false)
+      .describe(
+        "every stage (unit) runs all its micro-batches on one device, as PyTorch's pipelining runtime needs (no DualPipe-style second copy); implied by a PyTorch CSV export",
+      ),
   })
   .strict();
 

@@ -107,6 +107,10 @@ export interface MipRecord {
   warmStartMakespanSeconds: number | null;
   improvedOnWarmStart: boolean;
   placement: "fixed" | "free";
+  /** What produced the plan: "mip" (a MIP round), or the candidate it is (e.g. the warm start). */
+  planFrom: string;
+  /** Under status `optimal`: over which schedules it is proven. */
+  optimalFor: string | null;
   model: MipReport["model"];
   rounds: number;
   roundsAccepted: number;
@@ -128,6 +132,8 @@ export function mipRecord(run: PlanRun): MipRecord | null {
     warmStartMakespanSeconds: m.warmStartMakespan,
     improvedOnWarmStart: m.improvedOnWarmStart,
     placement: m.placement,
+    planFrom: m.planFrom,
+    optimalFor: m.optimalFor,
     model: m.model,
     rounds: m.rounds.length,
     roundsAccepted: m.rounds.filter((r) => r.accepted).length,
@@ -207,8 +213,12 @@ export interface Versions {
   frugal: string;
 }
 
+/** How a run ended: complete, or stopped by its signal with the best result so far. */
+export type RunStatus = "complete" | "interrupted";
+
 /** What `frugal plan compare --json` prints. */
 export interface CompareReport {
+  status: RunStatus;
   inputs: InputsRecord;
   memoryLimitBytes: number[];
   schedules: ComparisonRow[];
@@ -220,6 +230,7 @@ export interface CompareReport {
 /** The comparison document of a run. */
 export function compareReport(inp: PlanInputs, run: PlanRun): CompareReport {
   return {
+    status: runStatus(run),
     inputs: inputsRecord(inp),
     memoryLimitBytes: run.memoryLimitBytes,
     schedules: comparisonRows(run),
@@ -231,6 +242,8 @@ export function compareReport(inp: PlanInputs, run: PlanRun): CompareReport {
 
 /** The plan file (`plan.json`): inputs, memory limit, the chosen schedule, MIP report, comparison. */
 export interface PlanDocument {
+  /** `interrupted`: the best plan found before the run was stopped. */
+  status: RunStatus;
   frugalVersion: string;
   inputs: InputsRecord;
   memoryLimitBytes: number[];
@@ -244,6 +257,7 @@ export interface PlanDocument {
 export function planDocument(inp: PlanInputs, run: PlanRun): PlanDocument | null {
   if (!run.best) return null;
   return {
+    status: runStatus(run),
     frugalVersion: frugalVersion(),
     inputs: inputsRecord(inp),
     memoryLimitBytes: run.memoryLimitBytes,
@@ -252,4 +266,9 @@ export function planDocument(inp: PlanInputs, run: PlanRun): PlanDocument | null
     comparison: comparisonRows(run),
     notes: run.notes,
   };
+}
+
+/** The status of a run's documents. */
+export function runStatus(run: PlanRun): RunStatus {
+  return run.interrupted ? "interrupted" : "complete";
 }

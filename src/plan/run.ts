@@ -5,7 +5,7 @@
  * candidates are all timed by the same event simulator.
  */
 
-import { MisuseError } from "../errors/index.js";
+import { MisuseError, throwIfAborted } from "../errors/index.js";
 import type { OnProgress } from "../util/progress.js";
 import { lowerBound, placementOf } from "./bound.js";
 import {
@@ -18,9 +18,9 @@ import {
   memoryLimit,
   minimumMemory,
 } from "./candidates.js";
-import type { Cluster } from "./cluster.js";
+import { type Cluster, transferTime } from "./cluster.js";
 import type { Graph } from "./graph.js";
-import { checkStages } from "./inputs.js";
+import { checkSize, checkStages } from "./inputs.js";
 import type { PlanOptions } from "./options.js";
 import type { RoundInfo } from "./planner/accept.js";
 import { unitDevices } from "./planner/fdjssp.js";
@@ -45,6 +45,13 @@ export interface MipReport {
   rounds: RoundInfo[];
   /** Unit → device in the MIP: free (assignment variables) or fixed by the warm start. */
   placement: "fixed" | "free";
+  /**
+   * What produced the plan: "mip" when a MIP round improved on the warm start, else the name of
+   * the candidate it is (the warm start, e.g. when it already meets the lower bound, or a kept one).
+   */
+  planFrom: string;
+  /** Under status `optimal`: over which schedules the optimality is proven (null otherwise). */
+  optimalFor: string | null;
   /** Smallest per-device memory at which some candidate schedule fits (when infeasible). */
   minimumMemoryBytes?: number;
   notes: string[];
@@ -58,6 +65,11 @@ export interface PlanRun {
   memoryLimitBytes: number[];
   mip: MipReport | null;
   stages: number;
+  /**
+   * The run was cancelled (its signal fired): `best` is the best plan found so far (the MIP's
+   * incumbent, or the best candidate timed before the MIP started).
+   */
+  interrupted: boolean;
   notes: string[];
 }
 
@@ -67,32 +79,56 @@ export interface PlanRunOptions {
   onProgress?: OnProgress;
 }
 
-/** Plans a schedule for `graph` on `cluster`: every candidate, then the MIP from the best that fits. */
+/**
+ * Plans a schedule for `graph` on `cluster`: every candidate, then the MIP from the best that fits.
+ * When `run.signal` fires, the run stops and returns the best plan so far (`interrupted`); it
+ * throws AbortedError only when there is none yet.
+ */
 export async function runPlan(
   graph: Graph,
   cluster: Cluster,
   options: PlanOptions,
   run: PlanRunOptions = {},
 ): Promise<PlanRun> {
+  checkSize(graph, cluster, options, graph.name);
   const ug = unitsFromGraph(graph);
   const stages = pipelineStages(graph, ug, cluster, options);
   const list = new CandidateList(cluster);
-  addBaselines(list, stages, run.signal);
+  await addBaselines(list, stages, run.signal);
+  // the limit may come from a baseline's peak: without it there is nothing to judge plans by yet
+  if (options.memoryLimitFrom && !list.candidates.some((c) => c.name === options.memoryLimitFrom))
+    throwIfAborted(run.signal, "plan");
   const limit = memoryLimit(cluster, list.candidates, options);
   const placements = greedyPlacements(ug, stages, cluster, options);
-  addGreedy(list, placements, ug, stages, limit, run.signal);
+  await addGreedy(list, placements, ug, stages, limit, run.signal);
   const { candidates, notes } = list;
   const base = { candidates, memoryLimitBytes: limit, stages: stages.units.length, notes };
-  const fitting = candidates.filter((c) => fits(c, limit)).sort((a, b) => a.sim.makespan - b.sim.makespan);
+  // under oneRankPerStage, only schedules that keep every unit on one device may be the plan (or
+  // the MIP's warm start; the MIP keeps a warm start's unit → device mapping, or assigns per unit)
+  const eligible = (c: Candidate) => !options.oneRankPerStage || unitDevices(c.graph, c.sim) !== null;
+  const fitting = candidates
+    .filter((c) => fits(c, limit) && eligible(c))
+    .sort((a, b) => a.sim.makespan - b.sim.makespan);
   const [first] = fitting;
   if (!first) {
-    const minMem = minimumMemory(candidates, placements, [ug, stages], cluster);
-    return { ...base, best: null, mip: infeasibleReport(limit, minMem) };
+    throwIfAborted(run.signal, "plan");
+    const oneRank = candidates.filter(eligible);
+    const report =
+      options.oneRankPerStage && candidates.some((c) => fits(c, limit))
+        ? oneRankInfeasible(limit, Math.min(...oneRank.map((c) => c.sim.peakMemoryBytes)))
+        : infeasibleReport(limit, minimumMemory(candidates, placements, [ug, stages], cluster));
+    return { ...base, best: null, mip: report, interrupted: false };
   }
-  if (!options.mip) return { ...base, best: first, mip: null };
+  if (run.signal?.aborted) {
+    notes.push(
+      `interrupted before ${options.mip ? "the MIP planner ran" : "every candidate was timed"}: the plan is the best candidate so far`,
+    );
+    return { ...base, best: first, mip: null, interrupted: true };
+  }
+  if (!options.mip) return { ...base, best: first, mip: null, interrupted: false };
   const { best, mip } = await planByMip(graph, cluster, options, fitting, limit, run);
   candidates.push(best);
-  return { ...base, best, mip };
+  return { ...base, best, mip, interrupted: mip.status === "interrupted" };
 }
 
 /**
@@ -124,11 +160,22 @@ function infeasibleReport(limit: readonly number[], minMem: number): MipReport {
     model: NO_MODEL,
     rounds: [],
     placement: "fixed",
+    planFrom: "",
+    optimalFor: null,
     minimumMemoryBytes: minMem,
     notes: [
       `no schedule fits the memory limit ${Math.min(...limit)}; the smallest peak among the candidates is ${minMem}`,
     ],
   };
+}
+
+/** Infeasible under oneRankPerStage although a schedule with a stage on two ranks fits. */
+function oneRankInfeasible(limit: readonly number[], minMem: number): MipReport {
+  const r = infeasibleReport(limit, minMem);
+  r.notes = [
+    `no schedule that runs every stage on one rank (as a PyTorch export needs) fits the memory limit ${Math.min(...limit)}; the smallest peak among them is ${Number.isFinite(minMem) ? minMem : "-"}`,
+  ];
+  return r;
 }
 
 /**
@@ -189,7 +236,8 @@ async function planByMip(
     ...(run.onProgress ? { onProgress: run.onProgress } : {}),
   });
   const [beat = warm] = fitting;
-  return mipOutcome(r, warm, beat, lb0, why, (Date.now() - t0) / 1000);
+  const noTransfers = warm.graph.edges.every((e) => transferTime(cluster, 0, 1, e.bytes) === 0);
+  return mipOutcome(r, warm, beat, lb0, why, noTransfers, (Date.now() - t0) / 1000);
 }
 
 /**
@@ -205,6 +253,7 @@ function mipOutcome(
   beat: Candidate,
   lb0: number,
   why: string,
+  noTransfers: boolean,
   seconds: number,
 ): { best: Candidate; mip: MipReport } {
   const notes = [
@@ -227,16 +276,29 @@ function mipOutcome(
     );
   const proved = !outside && ((r.provedOptimal && !kept) || mk <= lbRaw + 1e-9);
   const lb = outside ? null : Math.min(mk, lbRaw);
-  const interrupted = r.rounds.some((x) => x.status === "interrupted");
+  const interrupted = r.interrupted;
+  if (interrupted) notes.push("interrupted: the plan is the MIP's best schedule so far");
+  // the plan is the warm start itself when no round was accepted (Incumbent.best keeps its name)
+  const planFrom = kept ? beat.name : r.schedule.name === "mip" ? "mip" : warm.name;
+  if (planFrom === warm.name && !kept)
+    notes.push(
+      r.rounds.length === 0
+        ? `the plan is the warm start ${warm.name}: it meets the lower bound, so no MIP round ran`
+        : `the plan is the warm start ${warm.name}: no MIP round improved on it`,
+    );
+  const status = interrupted ? "interrupted" : proved ? "optimal" : r.limit;
+  const optimalFor = status === "optimal" ? optimalityScope(r, warm, noTransfers) : null;
+  if (optimalFor) notes.push(`optimal ${optimalFor}`);
+  const name = planFrom === "mip" ? "mip" : `mip = ${planFrom}`;
   const best: Candidate = {
-    name: "mip",
+    name,
     kind: "mip",
     graph: plan.graph,
-    schedule: { ...plan.schedule, name: "mip" },
+    schedule: { ...plan.schedule, name },
     sim: plan.sim,
   };
   const mip: MipReport = {
-    status: interrupted ? "interrupted" : proved ? "optimal" : r.limit,
+    status,
     makespan: mk,
     lowerBound: lb,
     gap: lb === null ? null : mk > 0 ? (mk - lb) / mk : 0,
@@ -247,7 +309,26 @@ function mipOutcome(
     model: r.largestModel,
     rounds: r.rounds,
     placement: r.placement,
+    planFrom,
+    optimalFor,
     notes,
   };
   return { best, mip };
+}
+
+/**
+ * Over which schedules an `optimal` status is proven: the bound (bound.ts) and a fixed-placement
+ * MIP hold for the warm start's placement only (DualPipe-style when a stage's micro-batches run on
+ * two devices), a free-placement MIP for every per-unit placement of its units; both with the
+ * cluster's transfer times.
+ */
+function optimalityScope(r: LnsResult, warm: Candidate, noTransfers: boolean): string {
+  const transfers = noTransfers ? "zero transfer time (the cluster's link)" : "the cluster's transfer times";
+  if (r.placement === "free")
+    return `over every placement of the MIP's units on devices (one device per unit), with ${transfers}`;
+  const style =
+    unitDevices(warm.graph, warm.sim) === null
+      ? "DualPipe-style: a stage's micro-batches split between two devices"
+      : "one device per unit";
+  return `for the warm start's placement (${warm.name}: ${style}) and ${transfers}; another placement may be shorter`;
 }

@@ -4,6 +4,7 @@
  */
 import { type WriteOptions, writeAtomic } from "../util/files.js";
 import { frugalVersion } from "../util/version.js";
+import { ScheduleError } from "./errors.js";
 import { toChromeTrace } from "./export/chrome-trace.js";
 import { scheduleHtml } from "./export/html.js";
 import { toTorchCsv } from "./export/torch-csv.js";
@@ -40,14 +41,26 @@ export async function writePlanOutputs(
     await writeAtomic(path, data(), opts);
     written.push(path);
   };
-  await write(outputs.torchCsv, () => toTorchCsv(best.schedule));
   await write(outputs.plan, () => `${JSON.stringify(doc, null, 2)}\n`);
   await write(outputs.trace, () => toChromeTrace(best.graph, best.sim, best.name));
   await write(outputs.html, () => {
     const subtitle = `${inp.source.preset ?? inp.graph.name} · ${inp.cluster.devices.length} devices · frugal ${frugalVersion()}`;
-    const limit = Math.min(...run.memoryLimitBytes);
+    const min = Math.min(...run.memoryLimitBytes);
+    const limit = Number.isFinite(min) ? min : undefined;
     const table = planTable(comparisonRows(run));
     return scheduleHtml(best.graph, best.sim, best.name, subtitle, limit, run.mip?.notes ?? [], table);
   });
+  // last, so a schedule torch cannot run (plan without oneRankPerStage) loses no other output
+  try {
+    await write(outputs.torchCsv, () => toTorchCsv(best.schedule, best.graph));
+  } catch (e) {
+    if (!(e instanceof ScheduleError)) throw e;
+    throw new ScheduleError({
+      where: e.where,
+      what: `${e.what}; ${written.length ? `wrote ${written.join(", ")}, not` : "did not write"} ${outputs.torchCsv}`,
+      hint: e.hint,
+      cause: e,
+    });
+  }
   return written;
 }

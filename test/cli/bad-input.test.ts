@@ -45,6 +45,13 @@ function tableRows(md: string): Row[] {
 const profile = (prefill: string, client = '"maxBatchSize":16,"kvBlocks":100') =>
   `{"name":"p","timeModel":{"prefill":${prefill},"decode":{"alpha":0.05}},"client":{${client}}}\n`;
 const HEADER = "arrival_s,prompt_tokens,output_tokens\n";
+/** A plan graph: a chain of operators (the first with forward time `first`). */
+const graph = (microBatches: number, ids: string[], first = 1) =>
+  `${JSON.stringify({
+    microBatches,
+    operators: ids.map((id, i) => ({ id, forward: i === 0 ? first : 1, backward: 2 })),
+    edges: ids.slice(1).map((id, i) => ({ from: ids[i], to: id })),
+  })}\n`;
 const batchLine = (id: string) =>
   JSON.stringify({
     custom_id: id,
@@ -65,6 +72,20 @@ const FILES: Record<string, string | Uint8Array> = {
   "zero.profile.json": profile('{"alpha":0,"beta":0}'),
   "batch.profile.json": profile('{"alpha":0.05,"beta":0.001}', '"maxBatchSize":1e9,"kvBlocks":100'),
   "exists.html": "<html></html>\n",
+  // plan
+  "two.graph.json": graph(4, ["a", "b"]),
+  "mb.graph.json": graph(1e9, ["a", "b"]),
+  "fwd.graph.json": graph(4, ["a", "b"], 1e308),
+  "jobs.graph.json": graph(1024, [..."abcdefgh"]),
+  "c.cluster.json": '{"devices":2}\n',
+  "big.cluster.json": '{"devices":1000000}\n',
+  "dup.cluster.json": '{"devices":[{"id":"gpu"},{"id":"gpu"}]}\n',
+  // solve
+  "ok.lp": "Maximize\n obj: x + y\nSubject To\n c1: x + 2 y <= 4\nEnd\n",
+  "inf.lp": "Maximize\n obj: x + 1e400 y\nSubject To\n c1: x + 2 y <= 4\nEnd\n",
+  "cost.lp": "Maximize\n obj: x + 1e30 y\nSubject To\n c1: x + 2 y <= 4\nEnd\n",
+  "notlp.lp": "hello\n",
+  "inf.mps": "NAME t\nROWS\n N obj\n L c1\nCOLUMNS\n x obj 1 c1 1e400\nRHS\n rhs c1 4\nENDATA\n",
   "bad.jsonl": `${batchLine("a")}\n{"method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[]}}\n`,
   "dup.jsonl": `${batchLine("a")}\n${batchLine("a")}\n`,
   "emb.jsonl": '{"custom_id":"a","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"x"}}\n',
@@ -92,8 +113,13 @@ beforeAll(async () => {
 }, 180_000);
 
 describe("docs/conventions.md: bad input and what it gets", () => {
-  it("has the rows, each naming only files the test makes (URLs aside)", () => {
-    expect(rows.length).toBeGreaterThanOrEqual(20);
+  it("has the serving, plan and solve rows, each naming only files the test makes (URLs aside)", () => {
+    expect(rows.length).toBeGreaterThanOrEqual(37);
+    for (const cmd of ["serving", "plan", "solve"])
+      expect(
+        rows.some((r) => r.args[0] === cmd),
+        cmd,
+      ).toBe(true);
     const known = new Set([
       ...Object.keys(FILES),
       "out-dir",
@@ -101,11 +127,13 @@ describe("docs/conventions.md: bad input and what it gets", () => {
       "same.out",
       "t.csv/r.html",
       "s.csv",
+      "p.json",
+      "missing.lp",
       "r.jsonl",
     ]);
     for (const r of rows)
       for (const a of r.args)
-        if (!/^[a-z]+:\/\//.test(a) && /\.(csv|json|jsonl|html|out)$|\/|-dir$/.test(a))
+        if (!/^[a-z]+:\/\//.test(a) && /\.(csv|json|jsonl|html|out|lp|mps)$|\/|-dir$/.test(a))
           expect(known, a).toContain(a);
   });
 

@@ -123,4 +123,27 @@ describe("frugal --help", () => {
     const s = await runCli(["solve", "--help"]);
     expect(s.stdout).toMatch(/Examples:/);
   });
+
+  it("an unbounded LP: status unbounded, objective null with the reason in notes (not a number)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const f = join(dir, "unb.lp");
+    await writeFile(f, "Maximize\n obj: x + y\nSubject To\n c1: x - y <= 4\nEnd\n");
+    const r = await runCli(["solve", f, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ status: "unbounded", objective: null, bound: null, gap: null, values: null });
+    expect(j.notes.join(" ")).toMatch(/the objective is unbounded: .* no optimal value/);
+    const human = await runCli(["solve", f]);
+    expect(human.stdout).toMatch(/objective\s+-\n/);
+  });
+
+  it("--log prints HiGHS's log on stderr; stdout stays the one result", async () => {
+    const r = await runCli(["solve", "examples/mip/workshop.lp", "--log", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Coefficient ranges:/);
+    expect(r.stderr).toMatch(/Solving MIP model with:/);
+    expect(JSON.parse(r.stdout).objective).toBe(1100);
+    const quiet = await runCli(["solve", "examples/mip/workshop.lp", "--json"]);
+    expect(quiet.stderr).not.toMatch(/Coefficient ranges/);
+  });
 });

@@ -53,8 +53,11 @@ describe("frugal plan", () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^schedule\s+devices\s+makespan/);
-    expect(r.stdout).toMatch(/\nmip\s+4\s+63\s+3\s.*\boptimal\b/);
+    // the warm start meets the bound: the row names what produced the plan, the claim its scope
+    expect(r.stdout).toMatch(/\nmip = greedy:v\/bwd-first-downstream\s+4\s+63\s+3\s.*\boptimal\b/);
     expect(r.stdout).toMatch(/MIP: optimal, makespan 63, lower bound 63/);
+    expect(r.stdout).toContain("it meets the lower bound, so no MIP round ran");
+    expect(r.stdout).toMatch(/optimal for the warm start's placement \(.*\) and zero transfer time/);
   });
   it("bad flags are usage errors (exit 2) naming the flag", async () => {
     const cases: [string[], string][] = [
@@ -143,6 +146,28 @@ describe("frugal plan", () => {
     expect(twice.stderr).toBe(
       `frugal: error: --trace: writes to ${x}, as --out does; give each output its own path\n`,
     );
+  });
+  it("an infeasible plan with --out says that nothing was written, and writes nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-plan-cli-"));
+    const out = join(dir, "plan.json");
+    const args = [
+      "plan",
+      "solve",
+      "--preset",
+      "dualpipe-8x20",
+      "--memory-limit",
+      "0.5",
+      "--no-mip",
+      "--quiet",
+    ];
+    const r = await runCli([...args, "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(
+      `infeasible: no schedule fits the memory limit 0.5; the smallest peak among the candidates is 1\nnothing was written (${out})\n`,
+    );
+    const j = await runCli([...args, "--out", out, "--json"]);
+    expect(JSON.parse(j.stdout)).toMatchObject({ status: "infeasible", written: [] });
+    expect(existsSync(out)).toBe(false);
   });
   it("--dry-run writes nothing", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frugal-plan-cli-"));

@@ -26,6 +26,21 @@ describe("atomic outputs", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("a write refused by the OS (EACCES) is one line naming the file; no temporary file is left", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "frugal-"));
+    const out = join(dir, "plan.json");
+    // the OS error is raised by the writer: tests often run as root, where permissions never refuse
+    const denied = Object.assign(new Error(`EACCES: permission denied, open '${out}'`), { code: "EACCES" });
+    await expect(
+      writeFileAtomic(out, async () => {
+        throw denied;
+      }),
+    ).rejects.toThrow(
+      `${out}: cannot write (permission denied); check the folder is writable and the disk has space`,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("refuses to overwrite an output or write over an input", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frugal-"));
     const f = join(dir, "a.txt");

@@ -1,5 +1,5 @@
 /** The schedule as a self-contained HTML Gantt page (devices as rows, memory curves below). */
-import { escapeHtml, type GanttOptions, ganttPage, htmlTable } from "../../report/index.js";
+import { escapeHtml, formatNumber, type GanttOptions, ganttPage, htmlTable } from "../../report/index.js";
 import { comparisonRow } from "../report.js";
 import type { SimResult } from "../simulate.js";
 import { type PlanTable, planTable } from "../table.js";
@@ -17,6 +17,7 @@ export const PASS_COLORS = [
 /** A simulated schedule as Gantt rows (one per device) with live-activation curves. */
 export function ganttOptions(ug: UnitGraph, sim: SimResult, memoryLimit?: number): GanttOptions {
   const unitId = (u: number | undefined) => ug.units[u ?? -1]?.id ?? String(u);
+  const span = (a: { start: number; end: number }) => `${formatNumber(a.start)}–${formatNumber(a.end)}`;
   return {
     rows: sim.devices.map((d, i) => ({
       name: `device ${i}`,
@@ -28,8 +29,8 @@ export function ganttOptions(ug: UnitGraph, sim: SimResult, memoryLimit?: number
         ...(a.pass === "FB" ? { category2: "B" } : {}),
         title:
           a.pass === "FB"
-            ? `F mb ${a.mb} of ${unitId(a.unit)} & B mb ${a.mb2} of ${unitId(a.unit2)}: ${a.start}–${a.end}`
-            : `${a.pass} mb ${a.mb} of ${unitId(a.unit)}: ${a.start}–${a.end}`,
+            ? `F mb ${a.mb} of ${unitId(a.unit)} & B mb ${a.mb2} of ${unitId(a.unit2)}: ${span(a)}`
+            : `${a.pass} mb ${a.mb} of ${unitId(a.unit)}: ${span(a)}`,
       })),
     })),
     categories: PASS_COLORS,

@@ -26,7 +26,14 @@
  */
 
 import { MisuseError } from "../../errors/index.js";
-import { LinExpr, Model, type SolveResult, solveModel, type Var } from "../../mip/index.js";
+import {
+  LinExpr,
+  Model,
+  type SolveProgress,
+  type SolveResult,
+  solveModel,
+  type Var,
+} from "../../mip/index.js";
 import type { Schedule } from "../schedule.js";
 import type { UnitGraph } from "../units.js";
 import { OP_F, OP_I, OP_W, type Operation, type OperationTable, toActions } from "./operations.js";
@@ -61,9 +68,10 @@ export interface FdjsspSolveOptions {
   nodeLimit?: number;
   gap: number;
   seed?: number;
-  /** Solve in this thread (many small solves) instead of a worker. */
-  inline?: boolean;
+  /** Solve in the long-lived solver thread (many small solves) instead of a fresh worker. */
+  reuseWorker?: boolean;
   signal?: AbortSignal;
+  onProgress?: (p: SolveProgress) => void;
 }
 
 interface PairVar {
@@ -382,8 +390,9 @@ export class FdjsspBuilder {
       seed: o.seed ?? 0,
       warmStart: { byIndex: this.warm },
       ...(o.nodeLimit !== undefined ? { nodeLimit: o.nodeLimit } : {}),
-      ...(o.inline ? { inline: true } : {}),
+      ...(o.reuseWorker ? { reuseWorker: true } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
   }
 

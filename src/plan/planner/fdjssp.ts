@@ -18,7 +18,7 @@
  * model has O(operations²) binaries.
  */
 import { MisuseError } from "../../errors/index.js";
-import { LinExpr, type SolveResult } from "../../mip/index.js";
+import { LinExpr, type SolveProgress, type SolveResult } from "../../mip/index.js";
 import type { Cluster } from "../cluster.js";
 import { transferTime } from "../cluster.js";
 import type { Schedule } from "../schedule.js";
@@ -44,6 +44,8 @@ export interface WholeModelInput {
   gap?: number;
   seed?: number;
   signal?: AbortSignal;
+  /** The solver's progress while it runs (incumbent, bound). */
+  onSolverProgress?: (p: SolveProgress) => void;
 }
 
 /** The solve, the schedule it encodes, and what the model was. */
@@ -148,6 +150,7 @@ export async function solveWholeModel(inp: WholeModelInput): Promise<WholeModelR
     ...(inp.nodeLimit !== undefined ? { nodeLimit: inp.nodeLimit } : {}),
     ...(inp.seed !== undefined ? { seed: inp.seed } : {}),
     ...(inp.signal ? { signal: inp.signal } : {}),
+    ...(inp.onSolverProgress ? { onProgress: inp.onSolverProgress } : {}),
   });
   const symmetryBroken = place.symmetric;
   if (!result.values) return { result, schedule: null, size, tieBreak, unitDevice: null, symmetryBroken };

@@ -6,7 +6,7 @@
  * shorter (or more compact) and within the memory cap, so the result is never worse than the warm
  * start.
  */
-import { throwIfAborted } from "../../errors/index.js";
+import type { SolveProgress } from "../../mip/index.js";
 import type { OnProgress } from "../../util/progress.js";
 import type { Cluster } from "../cluster.js";
 import type { Schedule } from "../schedule.js";
@@ -57,6 +57,8 @@ export interface LnsResult {
   provedOptimal: boolean;
   /** Solver bound of the whole-horizon MIP on the makespan, when one was solved. */
   mipBound: number | null;
+  /** The signal fired: the search stopped early with the incumbent so far. */
+  interrupted: boolean;
   /** What stopped the search short of a proof: its time, or the node limit of its rounds. */
   limit: "time_limit" | "node_limit";
   largestModel: ModelSize;
@@ -86,6 +88,7 @@ export async function improveByMip(
     });
     return {
       ...w,
+      interrupted: !!opts.signal?.aborted,
       provedOptimal: false,
       mipBound: null,
       limit: "time_limit",
@@ -99,6 +102,7 @@ export async function improveByMip(
     sim: inc.sim,
     rounds: inc.rounds,
     ...proof,
+    interrupted: !!opts.signal?.aborted,
     largestModel: inc.largest,
     seconds: (Date.now() - t0) / 1000,
     placement,
@@ -152,9 +156,9 @@ async function wholeModelRounds(
     limit: "time_limit",
   };
   if (left() <= 1 || (placement === "fixed" && atBound())) return proof;
-  throwIfAborted(opts.signal, "plan");
   const T = inc.sim.makespan;
   for (const [w, phase] of phases.entries()) {
+    if (opts.signal?.aborted) break;
     if (left() <= 1 || (placement === "fixed" && atBound())) break;
     // the fixed-placement round has nothing to do when the incumbent meets that placement's bound
     if (phase !== placement && atBound()) continue;
@@ -167,6 +171,17 @@ async function wholeModelRounds(
       timeLimit: Math.min(left() / (phases.length - w), left()),
       ...pick(opts, ["nodeLimit", "gap", "seed", "signal"]),
       ...(phase === "free" ? pick(opts, ["fixedDevice"]) : {}),
+      ...(opts.onProgress
+        ? {
+            onSolverProgress: (p: SolveProgress) =>
+              opts.onProgress?.({
+                label: "mip",
+                done: Math.min(opts.timeLimit, Math.round((Date.now() - t0) / 1000)),
+                total: Math.ceil(opts.timeLimit),
+                detail: `${phase} placement: incumbent ${p.incumbent?.toFixed(3) ?? "-"} bound ${p.bound?.toFixed(3) ?? "-"}`,
+              }),
+          }
+        : {}),
     });
     inc.offer(r, 0, T + 1);
     if (phase === placement)
@@ -183,7 +198,7 @@ async function wholeModelRounds(
       total: Math.ceil(opts.timeLimit),
       detail: `makespan ${inc.sim.makespan.toFixed(3)} round ${inc.rounds.length} ${r.result.status}`,
     });
-    if (r.result.status === "interrupted") break;
+    if (r.result.status === "interrupted" || opts.signal?.aborted) break;
   }
   return { ...proof, limit: stoppedBy(inc.rounds) };
 }

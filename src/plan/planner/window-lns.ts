@@ -10,7 +10,6 @@
  * and shift the window boundaries by L/8 each time.
  * The incumbent never gets worse.
  */
-import { throwIfAborted } from "../../errors/index.js";
 import type { OnProgress } from "../../util/progress.js";
 import type { Cluster } from "../cluster.js";
 import type { Schedule } from "../schedule.js";
@@ -49,7 +48,10 @@ export interface WindowSearchResult {
   seconds: number;
 }
 
-/** Improves `start` by window MIPs until the time limit, the bound or `maxRounds`. */
+/**
+ * Improves `start` by window MIPs until the time limit, the bound, `maxRounds` or the signal (the
+ * incumbent so far is the result then).
+ */
 export async function windowSearch(
   ug: UnitGraph,
   cluster: Cluster,
@@ -62,13 +64,13 @@ export async function windowSearch(
   const L0 = opts.length ?? firstLength(ug, cluster);
   const maxRounds = opts.maxRounds ?? Number.POSITIVE_INFINITY;
   const done = () =>
+    !!opts.signal?.aborted ||
     left() <= 0.5 ||
     inc.rounds.length >= maxRounds ||
     (opts.lowerBound !== undefined && inc.sim.makespan <= opts.lowerBound + 1e-9);
   let L = L0;
   let roundLimit = opts.roundLimit ?? 4;
   for (let sweep = 0; !done(); sweep++) {
-    throwIfAborted(opts.signal, "plan");
     let accepted = 0;
     for (const a of windowStarts(inc.sim.makespan, L, sweep)) {
       if (done()) break;

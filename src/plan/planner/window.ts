@@ -96,12 +96,12 @@ export async function solveWindow(inp: WindowInput): Promise<WindowResult> {
   const size = b.size();
   const startViolation = b.startViolation();
   const freeOps = cls.filter((c) => c === FREE).length;
-  // many small solves: in this thread (a worker per solve costs more than the solve); the signal
-  // is still checked by the solver's callbacks
+  // many small solves: in the one long-lived solver thread (a thread start per solve costs more
+  // than the solve), so this thread stays free to see Ctrl-C while HiGHS works
   const result = await b.solve({
     timeLimit: inp.timeLimit,
     gap: inp.gap ?? 1e-6,
-    inline: true,
+    reuseWorker: true,
     ...(inp.nodeLimit !== undefined ? { nodeLimit: inp.nodeLimit } : {}),
     ...(inp.seed !== undefined ? { seed: inp.seed } : {}),
     ...(inp.signal ? { signal: inp.signal } : {}),
