@@ -16,12 +16,13 @@ export interface GlobalFlags {
 }
 
 /** Adds the flags every command has. */
-export function withCommonFlags(cmd: Command): Command {
-  return cmd
+export function withCommonFlags(cmd: Command, verbose?: string): Command {
+  cmd
     .option("--json", "print exactly one JSON document on stdout")
-    .option("-q, --quiet", "no progress or log lines on stderr")
-    .option("-v, --verbose", "more detail on stderr")
-    .option("--debug", "show stack traces on errors");
+    .option("-q, --quiet", "no progress or log lines on stderr");
+  // Only commands that have more to say offer --verbose, with what it adds.
+  if (verbose) cmd.option("-v, --verbose", verbose);
+  return cmd.option("--debug", "show stack traces on errors");
 }
 
 /** Adds an "Examples:" block to a command's --help. */

@@ -521,7 +521,7 @@ export const command: CliModule = {
       .option("--trace <file.html>", "write the whole search tree with its scores as HTML")
       .option("--out <file.json>", "write the chosen structured model (solve it again with solve-model)");
     withLlmFlags(so);
-    withCommonFlags(so);
+    withCommonFlags(so, "log every retry of an LLM call");
     withExamples(so, [
       "frugal formulate solve --question-file q.txt --llm http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --strategy bpp --beam 2 --children 3",
       "frugal formulate solve --question-file q.txt --llm http://localhost:11434/v1 --model qwen2.5:7b --trace tree.html --out model.json",
@@ -557,7 +557,7 @@ export const command: CliModule = {
         DEFAULT_TOLERANCE.abs,
       );
     withLlmFlags(ev);
-    withCommonFlags(ev);
+    withCommonFlags(ev, "log every retry of an LLM call and each problem's outcome");
     withExamples(ev, [
       "frugal formulate eval --dataset complex_lp.jsonl --llm http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --csv results.csv --cache .cache",
       "frugal formulate eval --dataset dev.jsonl --format nl4opt --llm http://localhost:11434/v1 --model qwen2.5:7b --strategy cot --limit 20",

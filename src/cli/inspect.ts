@@ -123,7 +123,7 @@ export const command: CliModule = {
       .option("--env", "report the linear-algebra backend (native OpenBLAS or TypeScript) and its threads")
       .option("--all", "list every tensor (default: the first 40)")
       .option("--limit <n>", "list this many tensors", positiveInt);
-    withCommonFlags(cmd);
+    withCommonFlags(cmd, "also describe the linear-algebra backend (as --env does)");
     withExamples(cmd, [
       "frugal inspect ./Mixtral-8x7B-v0.1",
       "frugal inspect model.safetensors --all",

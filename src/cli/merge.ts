@@ -233,7 +233,7 @@ export const command: CliModule = {
         byteSizeArg,
       );
     shapeFlag(run);
-    withCommonFlags(run);
+    withCommonFlags(run, "with --dry-run, list every task, not only the first ones");
     withExamples(run, [
       "frugal merge examples/merge/ties.yml ./merged",
       "frugal merge config.yml ./merged --dry-run --verbose",

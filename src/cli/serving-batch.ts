@@ -228,7 +228,7 @@ export function registerBatch(serving: Command): void {
     .option("--force", "overwrite --report")
     .option("--report <file>", "write a self-contained HTML report (timelines, latency and TTFT CDFs)")
     .option("--dry-run", "read, count and plan; print the plan and its predicted makespan; send nothing");
-  withCommonFlags(cmd);
+  withCommonFlags(cmd, "log every retried request, not only notes");
   cmd.addHelpText(
     "after",
     [

@@ -407,7 +407,10 @@ function registerSimulate(serving: Command): void {
       "a shipped workload",
     ),
   );
-  withCommonFlags(cmd);
+  withCommonFlags(
+    cmd,
+    "log each policy's start, timing and event rate, and the bound's packing MIP (see below)",
+  );
   cmd.addHelpText("after", `${policyHelp()}\n\n${VERBOSE_HELP}`);
   withExamples(cmd, [
     "frugal serving simulate --preset gsm8k-llama65b --policy hybrid",
@@ -438,7 +441,10 @@ function registerCompare(serving: Command): void {
       "a shipped workload",
     ),
   );
-  withCommonFlags(cmd);
+  withCommonFlags(
+    cmd,
+    "log each policy's start, timing and event rate, and the bound's packing MIP (see below)",
+  );
   cmd.addHelpText("after", `${policyHelp()}\n\n${VERBOSE_HELP}`);
   withExamples(cmd, [
     "frugal serving compare --preset gsm8k-llama65b",
@@ -466,7 +472,7 @@ function registerStudy(serving: Command): void {
       ),
     `workload to sample from (default ${DEFAULT_STUDY_PRESET})`,
   );
-  withCommonFlags(cmd);
+  withCommonFlags(cmd, "log each case (seed, requests, both makespans, the bound)");
   cmd.addHelpText(
     "after",
     "\n--verbose logs each case (seed, requests, both makespans, the bound). Ctrl-C stops after the\nfinished cases and reports them (status interrupted, exit 130).",
