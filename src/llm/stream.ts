@@ -149,16 +149,12 @@ export function assembleChatCompletion(events: readonly unknown[]): AssembledCom
         finish_reason: a.finishReason,
       };
     });
-  const body: Json = { ...head(events), object: "chat.completion", choices: out };
-  if (usage) body.usage = usage;
-  const counted = [...choices.values()].reduce((s, a) => s + a.contentEvents, 0);
-  const reported = typeof usage?.completion_tokens === "number";
-  return {
-    body,
-    firstOutputEvent: first,
-    completionTokens: reported ? (usage?.completion_tokens as number) : counted,
-    usageReported: reported,
-  };
+  return assembled(
+    { ...head(events), object: "chat.completion", choices: out },
+    usage,
+    choices.values(),
+    first,
+  );
 }
 
 /** The `text_completion` body of a streamed `/v1/completions` answer. */
@@ -194,9 +190,27 @@ export function assembleTextCompletion(events: readonly unknown[]): AssembledCom
   const out = [...choices.entries()]
     .sort(([a], [b]) => a - b)
     .map(([index, a]) => ({ index, text: a.text, logprobs: a.logprobs, finish_reason: a.finishReason }));
-  const body: Json = { ...head(events), object: "text_completion", choices: out };
+  return assembled(
+    { ...head(events), object: "text_completion", choices: out },
+    usage,
+    choices.values(),
+    first,
+  );
+}
+
+/**
+ * The assembled answer: the body with the usage the server reported, and the completion tokens
+ * from that usage, else counted as the events that carried content.
+ */
+function assembled(
+  body: Json,
+  usage: ReturnType<typeof usageOf>,
+  choices: Iterable<{ contentEvents: number }>,
+  first: number,
+): AssembledCompletion {
   if (usage) body.usage = usage;
-  const counted = [...choices.values()].reduce((s, a) => s + a.contentEvents, 0);
+  let counted = 0;
+  for (const a of choices) counted += a.contentEvents;
   const reported = typeof usage?.completion_tokens === "number";
   return {
     body,
