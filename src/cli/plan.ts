@@ -25,6 +25,7 @@ import {
   writePlanOutputs,
 } from "../plan/index.js";
 import { checkOutputPaths } from "../util/files.js";
+import type { OnProgress } from "../util/progress.js";
 import { renderTable } from "../util/table.js";
 import { choiceOption, positiveInt, positiveNumber, seedArg } from "./args.js";
 import type { CliModule } from "./command.js";
@@ -130,11 +131,23 @@ async function runWithProgress(inp: PlanInputs, flags: InputFlags): Promise<Plan
       flags,
       `plan: ${graph.name} (${graph.operators.length} operators, ${graph.microBatches} micro-batches) on ${cluster.devices.length} devices; MIP time limit ${options.mip ? `${options.timeLimitSeconds} s` : "off"}`,
     );
-    return await runPlan(graph, cluster, options, { signal, onProgress: sink.update });
+    return await runPlan(graph, cluster, options, { signal, onProgress: verboseMip(flags, sink.update) });
   } finally {
     sink.stop();
     dispose();
   }
+}
+
+/** --verbose: a line for each MIP round or solver report (window, status, makespan), besides the bar. */
+function verboseMip(flags: GlobalFlags, update: OnProgress): OnProgress {
+  if (!flags.verbose) return update;
+  let last = "";
+  return (e) => {
+    update(e);
+    if (e.label !== "mip" || !e.detail || e.detail === last) return;
+    last = e.detail;
+    log(flags, `plan: mip ${e.done} s: ${e.detail}`);
+  };
 }
 
 /** The smallest per-device limit, or "unlimited". */
@@ -245,7 +258,10 @@ function compareCmd(parent: Command): void {
     .command("compare")
     .description("Every baseline schedule, every greedy rule and the MIP plan on the same inputs.");
   addInputFlags(cmd);
-  withCommonFlags(cmd);
+  withCommonFlags(
+    cmd,
+    "log each MIP round (window, solver status, makespan) and the whole-model solver's incumbent and bound",
+  );
   withExamples(cmd, [
     "frugal plan compare --preset dualpipe-8x20",
     "frugal plan compare --preset dualpipe-8x20-overlap --time-limit 120 --json",
@@ -267,7 +283,10 @@ function solveCmd(parent: Command): void {
     .option("--dry-run", "print what would be planned and written, and stop")
     .option("--force", "overwrite existing outputs");
   addInputFlags(cmd);
-  withCommonFlags(cmd);
+  withCommonFlags(
+    cmd,
+    "log each MIP round (window, solver status, makespan) and the whole-model solver's incumbent and bound",
+  );
   withExamples(cmd, [
     "frugal plan solve --preset dualpipe-8x20-overlap --out plan.json --html plan.html",
     "frugal plan solve --preset dualpipev-4x10 --out plan.json --export-torch-csv schedule.csv --trace trace.json",

@@ -59,6 +59,15 @@ describe("frugal plan", () => {
     expect(r.stdout).toContain("it meets the lower bound, so no MIP round ran");
     expect(r.stdout).toMatch(/optimal for the warm start's placement \(.*\) and zero transfer time/);
   });
+  it("--verbose logs the MIP rounds on stderr; stdout keeps only the result", async () => {
+    const args = ["plan", "compare", "--preset", "dualpipe-8x20-overlap", "--node-limit", "200"];
+    const r = await runCli([...args, "--time-limit", "3", "--verbose", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).mip).toBeDefined();
+    expect(r.stderr).toMatch(/^plan: mip \d+ s: makespan \d+\.\d{3} window \[[\d.]+, [\d.]+\) \w+$/m);
+    const quiet = await runCli(["plan", "presets", "--verbose"]);
+    expect(quiet.code).toBe(2); // presets has nothing more to say
+  });
   it("bad flags are usage errors (exit 2) naming the flag", async () => {
     const cases: [string[], string][] = [
       [
