@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type BatchingServer, startBatchingServer } from "../helpers/batching-server.js";
 import { runCli, spawnCli } from "../helpers/cli.js";
@@ -160,6 +161,18 @@ describe("serving batch CLI (against the loopback emulator, a test double)", () 
     expect(r.stderr).toMatch(/bad\.jsonl: line 1: body\.model/);
     const noEndpoint = await runCli(["serving", "batch", input, "--out", out, "--endpoint", "not a url"]);
     expect(noEndpoint.code).toBe(2);
+  });
+
+  it("the shipped example (examples/serving/gsm8k-64.jsonl) plans offline with the local tokenizer", async () => {
+    const example = fileURLToPath(new URL("../../examples/serving/gsm8k-64.jsonl", import.meta.url));
+    const out = join(dir, "example.jsonl");
+    const args = ["serving", "batch", example, "--endpoint", "http://127.0.0.1:9/v1", "--out", out];
+    const dry = await runCli([...args, "--tokenizer", "local", "--dry-run", "--json"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.requests.toSend).toBe(64);
+    expect(plan.predictedMakespanSeconds).toBeGreaterThan(0);
+    expect(existsSync(out)).toBe(false);
   });
 
   it("--help shows examples", async () => {
