@@ -115,9 +115,18 @@ class ListScheduler {
   readonly #wDone: Uint8Array;
   readonly #free: Float64Array;
   readonly #mem: Float64Array;
-  /** Pending releases per device: [time, bytes]. */
+  /** Pending releases per device: [time, bytes], only those after the device's free time. */
   readonly #releases: [number, number][][];
+  /** Per device, its jobs in a fixed order (ties go to the first); finished ones are dropped lazily. */
   readonly #byDev: number[][];
+  /** Per device, how many jobs in #byDev are finished (compacted when they are half of it). */
+  readonly #finishedIn: Int32Array;
+  /** Per device, the earliest time it can start a pass (∞: none), valid unless #dirty. */
+  readonly #earliest: Float64Array;
+  readonly #dirty: Uint8Array;
+  /** Per unit, the bytes on the edge from each predecessor / to each successor (aligned with preds/succs). */
+  readonly #predBytes: number[][];
+  readonly #succBytes: number[][];
 
   constructor(ug: UnitGraph, cluster: Cluster, place: Placement, rule: GreedyRule, opts: GreedyOptions) {
     const M = ug.microBatches;
@@ -143,7 +152,37 @@ class ListScheduler {
     this.#releases = Array.from({ length: D }, () => []);
     this.#byDev = Array.from({ length: D }, () => []);
     for (let k = 0; k < N; k++) this.#byDev[this.#dev[k]!]!.push(k);
+    this.#finishedIn = new Int32Array(D);
+    this.#earliest = new Float64Array(D);
+    this.#dirty = new Uint8Array(D).fill(1);
+    this.#predBytes = ug.units.map((_, u) => ug.preds[u]!.map((p) => ug.edgeBytes.get(`${p},${u}`) ?? 0));
+    this.#succBytes = ug.units.map((_, u) => ug.succs[u]!.map((q) => ug.edgeBytes.get(`${u},${q}`) ?? 0));
     this.remaining = N * (rule.split ? 3 : 2);
+  }
+
+  /** Whether job k has nothing left to run. */
+  #finished(k: number): boolean {
+    return this.#rule.split ? this.#wDone[k] === 1 : !Number.isNaN(this.#bEnd[k]!);
+  }
+
+  /** Device d's jobs, without finished ones once they are half of the list (order kept). */
+  #jobs(d: number): number[] {
+    const list = this.#byDev[d]!;
+    if (this.#finishedIn[d]! * 2 > list.length) {
+      let w = 0;
+      for (const k of list) if (!this.#finished(k)) list[w++] = k;
+      list.length = w;
+      this.#finishedIn[d] = 0;
+    }
+    return list;
+  }
+
+  /** Marks the devices whose earliest start may have changed after job k's forward/backward ran. */
+  #touch(k: number, forward: boolean): void {
+    const M = this.M;
+    const u = Math.floor(k / M);
+    const m = k % M;
+    for (const v of forward ? this.#ug.succs[u]! : this.#ug.preds[u]!) this.#dirty[this.#dev[v * M + m]!] = 1;
   }
 
   #ucapOk(k: number): boolean {
@@ -164,23 +203,19 @@ class ListScheduler {
     return r;
   }
 
-  #bytes(a: number, b: number): number {
-    return this.#ug.edgeBytes.get(`${a},${b}`) ?? 0;
-  }
-
   /** When job k's forward inputs have arrived (NaN: a predecessor has not run yet). */
   #fReady(k: number): number {
     const M = this.M;
     const u = Math.floor(k / M);
     const m = k % M;
     let r = 0;
-    for (const p of this.#ug.preds[u]!) {
-      const e = this.#fEnd[p * M + m]!;
+    const preds = this.#ug.preds[u]!;
+    const bytes = this.#predBytes[u]!;
+    for (let i = 0; i < preds.length; i++) {
+      const j = preds[i]! * M + m;
+      const e = this.#fEnd[j]!;
       if (Number.isNaN(e)) return Number.NaN;
-      r = Math.max(
-        r,
-        e + transferTime(this.#cluster, this.#dev[p * M + m]!, this.#dev[k]!, this.#bytes(p, u)),
-      );
+      r = Math.max(r, e + transferTime(this.#cluster, this.#dev[j]!, this.#dev[k]!, bytes[i]!));
     }
     return r;
   }
@@ -192,13 +227,13 @@ class ListScheduler {
     const m = k % M;
     let r = this.#fEnd[k]!;
     if (Number.isNaN(r)) return r;
-    for (const q of this.#ug.succs[u]!) {
-      const e = this.#bEnd[q * M + m]!;
+    const succs = this.#ug.succs[u]!;
+    const bytes = this.#succBytes[u]!;
+    for (let i = 0; i < succs.length; i++) {
+      const j = succs[i]! * M + m;
+      const e = this.#bEnd[j]!;
       if (Number.isNaN(e)) return Number.NaN;
-      r = Math.max(
-        r,
-        e + transferTime(this.#cluster, this.#dev[q * M + m]!, this.#dev[k]!, this.#bytes(u, q)),
-      );
+      r = Math.max(r, e + transferTime(this.#cluster, this.#dev[j]!, this.#dev[k]!, bytes[i]!));
     }
     return r;
   }
@@ -218,26 +253,36 @@ class ListScheduler {
     let bestD = -1;
     let bestT = Number.POSITIVE_INFINITY;
     for (let d = 0; d < this.D; d++) {
-      const free = this.#free[d]!;
-      let t = Number.POSITIVE_INFINITY;
-      for (const k of this.#byDev[d]!) {
-        if (Number.isNaN(this.#fEnd[k]!)) {
-          const r = this.#fReady(k);
-          if (!Number.isNaN(r) && this.#ucapOk(k)) {
-            const s = Math.max(free, r);
-            if (this.#liveAt(d, s) + this.#activation(k) <= this.#cap[d]! + 1e-9) t = Math.min(t, s);
-          }
-        } else if (Number.isNaN(this.#bEnd[k]!)) {
-          const r = this.#bReady(k);
-          if (!Number.isNaN(r)) t = Math.min(t, Math.max(free, r));
-        } else if (this.#rule.split && !this.#wDone[k]) t = Math.min(t, Math.max(free, this.#bEnd[k]!));
+      if (this.#dirty[d]) {
+        this.#earliest[d] = this.#earliestOf(d);
+        this.#dirty[d] = 0;
       }
+      const t = this.#earliest[d]!;
       if (t < bestT - 1e-12) {
         bestT = t;
         bestD = d;
       }
     }
     return bestD < 0 ? null : { d: bestD, t: bestT };
+  }
+
+  /** The earliest time device d can start some pass (∞: none now). */
+  #earliestOf(d: number): number {
+    const free = this.#free[d]!;
+    let t = Number.POSITIVE_INFINITY;
+    for (const k of this.#jobs(d)) {
+      if (Number.isNaN(this.#fEnd[k]!)) {
+        const r = this.#fReady(k);
+        if (!Number.isNaN(r) && this.#ucapOk(k)) {
+          const s = Math.max(free, r);
+          if (this.#liveAt(d, s) + this.#activation(k) <= this.#cap[d]! + 1e-9) t = Math.min(t, s);
+        }
+      } else if (Number.isNaN(this.#bEnd[k]!)) {
+        const r = this.#bReady(k);
+        if (!Number.isNaN(r)) t = Math.min(t, Math.max(free, r));
+      } else if (this.#rule.split && !this.#wDone[k]) t = Math.min(t, Math.max(free, this.#bEnd[k]!));
+    }
+    return t;
   }
 
   /** The highest-priority ready forward, backward and weight step of device d at time T. */
@@ -247,7 +292,7 @@ class ListScheduler {
     let fr = Number.POSITIVE_INFINITY;
     let br = Number.POSITIVE_INFINITY;
     let wr = Number.POSITIVE_INFINITY;
-    for (const k of this.#byDev[d]!) {
+    for (const k of this.#jobs(d)) {
       if (Number.isNaN(this.#fEnd[k]!)) {
         const r = this.#fReady(k);
         if (
@@ -297,6 +342,9 @@ class ListScheduler {
       this.#mem[d]! += units[uf]!.activationBytes;
       this.#releases[d]!.push([end, units[ub]!.activationBytes]);
       this.remaining -= rule.split ? 3 : 2;
+      this.#finishedIn[d]!++;
+      this.#touch(fk, true);
+      this.#touch(bk, false);
     } else if (bk >= 0 && (rule.backwardFirst || fk < 0)) {
       const u = Math.floor(bk / M);
       const full = !rule.split;
@@ -306,6 +354,8 @@ class ListScheduler {
       this.#bump(bk, -1);
       if (full) this.#releases[d]!.push([end, units[u]!.activationBytes]);
       this.remaining--;
+      if (full) this.#finishedIn[d]!++;
+      this.#touch(bk, false);
     } else if (fk >= 0) {
       const u = Math.floor(fk / M);
       a = { pass: "F", unit: u, mb: fk % M };
@@ -314,6 +364,7 @@ class ListScheduler {
       this.#bump(fk, 1);
       this.#mem[d]! += units[u]!.activationBytes;
       this.remaining--;
+      this.#touch(fk, true);
     } else if (wk >= 0) {
       const u = Math.floor(wk / M);
       a = { pass: "W", unit: u, mb: wk % M };
@@ -321,9 +372,17 @@ class ListScheduler {
       this.#wDone[wk] = 1;
       this.#releases[d]!.push([end, units[u]!.activationBytes]);
       this.remaining--;
+      this.#finishedIn[d]!++;
     } else return false; // unreachable: T came from a candidate
     this.lists[d]!.push(a);
     this.#free[d] = end;
+    // Every later question about device d asks about a time ≥ its free time: releases up to it are final.
+    const rel = this.#releases[d]!;
+    if (rel.some(([time]) => time <= end + 1e-12)) {
+      for (const [time, b] of rel) if (time <= end + 1e-12) this.#mem[d]! -= b;
+      this.#releases[d] = rel.filter(([time]) => time > end + 1e-12);
+    }
+    this.#dirty[d] = 1;
     return true;
   }
 }

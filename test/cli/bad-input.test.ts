@@ -76,8 +76,9 @@ const FILES: Record<string, string | Uint8Array> = {
   "two.graph.json": graph(4, ["a", "b"]),
   "mb.graph.json": graph(1e9, ["a", "b"]),
   "fwd.graph.json": graph(4, ["a", "b"], 1e308),
-  "jobs.graph.json": graph(1024, [..."abcdefgh"]),
+  "jobs.graph.json": graph(1024, [..."abcdefghijklmnop"]),
   "c.cluster.json": '{"devices":2}\n',
+  "c4.cluster.json": '{"devices":4}\n',
   "big.cluster.json": '{"devices":1000000}\n',
   "dup.cluster.json": '{"devices":[{"id":"gpu"},{"id":"gpu"}]}\n',
   // solve

@@ -58,15 +58,15 @@ describe("plan input limits", () => {
     expect(greedyJobs(100, 16, 8)).toBe(16 * 16); // merged to 2 per device
     const big = parseGraph({
       microBatches: 1024,
-      operators: [..."abcdefgh"].map((c) => op(c)),
-      edges: [..."abcdefg"].map((c, i) => ({ from: c, to: "abcdefgh"[i + 1] ?? "" })),
+      operators: [..."abcdefghijklmnop"].map((c) => op(c)),
+      edges: [..."abcdefghijklmno"].map((c, i) => ({ from: c, to: "abcdefghijklmnop"[i + 1] ?? "" })),
     });
-    const cluster = parseCluster({ devices: 2 });
+    const cluster = parseCluster({ devices: 4 });
     const options = PlanOptionsSchema.parse({ mip: false });
     expect(() => checkSize(big, cluster, options, "g.json")).toThrow(
-      "g.json: microBatches: 1024 micro-batches × 8 units on 2 devices is 8192 jobs for the greedy rules, more than 4096; use at most 512 micro-batches",
+      "g.json: microBatches: 1024 micro-batches × 16 units on 4 devices is 16384 jobs for the greedy rules, more than 8192; use at most 512 micro-batches",
     );
-    await expect(runPlan(big, cluster, options)).rejects.toThrow(/8192 jobs for the greedy rules/);
+    await expect(runPlan(big, cluster, options)).rejects.toThrow(/16384 jobs for the greedy rules/);
   });
 });
 
