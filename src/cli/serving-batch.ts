@@ -183,7 +183,7 @@ export function registerBatch(serving: Command): void {
     )
     .option(
       "--max-concurrency <n>",
-      `requests in flight per endpoint (its batch size; default ${BATCH_DEFAULTS.maxConcurrency})`,
+      "requests in flight per endpoint (its batch size)",
       intArg({ min: 1, max: 100_000 }),
       BATCH_DEFAULTS.maxConcurrency,
     )
