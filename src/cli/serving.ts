@@ -461,7 +461,7 @@ function registerStudy(serving: Command): void {
       .description(
         "The paper's random-case study: baseline vs hybrid on random request subsets; mean/min/max improvement.",
       )
-      .option("--cases <n>", "random cases (default 100)", positiveInt, 100)
+      .option("--cases <n>", "random cases", positiveInt, 100)
       .option("--requests-per-case <n>", "requests per case (default: random between n/4 and n)", positiveInt)
       .option("--seed <n>", "seed of the first case (case k uses seed + k)", seedArg, 1)
       .addOption(choiceOption("--baseline <policy>", "baseline policy", policyNames()).default("vllm-v0"))
