@@ -29,7 +29,7 @@ import { checkOutputPath } from "../util/files.js";
 import type { OnProgress } from "../util/progress.js";
 import { Rng } from "../util/random.js";
 import type { MergeConfig } from "./config/load.js";
-import type { TensorMergeDiagnostics } from "./methods/types.js";
+import type { TensorMergeDiagnostics, TensorMergeInput } from "./methods/types.js";
 import { type InputCheckpoint, type MergePlan, type MergeTask, streamedSum } from "./planner.js";
 import { type RawInput, type StreamDType, type WeightedSum, weightedSumRaw } from "./weighted-sum.js";
 
@@ -105,6 +105,27 @@ export class BufferPool {
     for (const b of bufs) if (b.byteLength > 0 && !this.#free.includes(b)) this.#free.push(b);
     while (this.#free.length > this.max) this.#free.shift();
   }
+}
+
+/** A method's input for one task, as the executor and the report both build it. */
+export function methodInput(
+  config: MergeConfig,
+  task: MergeTask,
+  tensors: Float32Array[],
+  seed: number,
+  signal?: AbortSignal,
+): TensorMergeInput {
+  return {
+    name: task.name,
+    shape: task.shape,
+    tensors,
+    baseIndex: task.baseIndex,
+    params: task.params,
+    tensorParams: task.tensorParams,
+    sources: task.inputs.map((i) => config.models[i.model]?.ref ?? `model ${i.model + 1}`),
+    rng: (source) => new Rng(streamSeed(seed, task.name, source)),
+    ...(signal ? { signal } : {}),
+  };
 }
 
 /** FNV-1a of a string, mixed with a seed: per-tensor, per-source random streams independent of order. */
@@ -300,16 +321,7 @@ export async function executeMerge(
       return { bytes, holds: out };
     }
     const data = loaded.data;
-    const r = method.merge({
-      name: task.name,
-      shape: task.shape,
-      tensors: data,
-      baseIndex: task.baseIndex,
-      params: task.params,
-      tensorParams: task.tensorParams,
-      rng: (source) => new Rng(streamSeed(seed, task.name, source)),
-      signal: opts.signal,
-    });
+    const r = method.merge(methodInput(config, task, data, seed, opts.signal));
     if (r.diagnostics && Object.keys(r.diagnostics).length > 0) {
       diagnostics.push({ name: task.name, diagnostics: r.diagnostics });
       opts.onTensor?.(task.name, r.diagnostics);

@@ -19,10 +19,9 @@ import { escapeHtml, htmlPage, htmlTable } from "../report/html.js";
 import { lineChartSvg } from "../report/lines.js";
 import { truncatedSvd } from "../tensor/index.js";
 import type { OnProgress } from "../util/progress.js";
-import { Rng } from "../util/random.js";
 import { frugalVersion } from "../util/version.js";
 import { loadMergeConfig } from "./config/load.js";
-import { openInputs, readTask, streamSeed } from "./executor.js";
+import { methodInput, openInputs, readTask } from "./executor.js";
 import type { TensorMergeDiagnostics } from "./methods/types.js";
 import { planMerge, type ShapeMismatchPolicy } from "./planner.js";
 
@@ -120,16 +119,7 @@ export async function mergeReport(configFile: string, opts: MergeReportOptions =
       const conflicts = signConflicts(deltas);
       let lore: TensorMergeDiagnostics | null = null;
       if (config.methodName === "lore") {
-        const r = config.method.merge({
-          name: task.name,
-          shape: task.shape,
-          tensors: data,
-          baseIndex: task.baseIndex,
-          params: task.params,
-          tensorParams: task.tensorParams,
-          rng: (source) => new Rng(streamSeed(opts.seed ?? 0, task.name, source)),
-          signal: opts.signal,
-        });
+        const r = config.method.merge(methodInput(config, task, data, opts.seed ?? 0, opts.signal));
         lore = r.diagnostics ?? null;
       }
       tensors.push({

@@ -380,6 +380,20 @@ describe("lore", () => {
         /input 2 of 3 holds NaN or infinite values/,
       );
     }
+    // Through the executor the input carries where each tensor comes from: the message names the model.
+    const lore = mergeMethods.get("lore");
+    const run = () =>
+      lore.merge({
+        name: "w",
+        shape: [2, 3],
+        tensors: [a, [2, 0, Number.NaN, 5, 3, 3], a].map((t) => Float32Array.from(t)),
+        baseIndex: null,
+        params: lore.params.parse({}),
+        tensorParams: [{}, {}, {}].map((t) => lore.tensorParams.parse(t)),
+        sources: ["./a", "./b", "./c"],
+        rng: (i) => new Rng(i),
+      });
+    expect(run).toThrow(/\.\/b \(input 2 of 3\) holds NaN or infinite values/);
   });
 
   it("falls back to θ0 = base for vectors when a base model is given", () => {

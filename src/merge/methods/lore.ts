@@ -70,7 +70,7 @@ export const lore: MergeMethod<typeof params, typeof tensorParams> = {
   random: true,
   // inputs n, residuals n, θ̄, y, x, r̄ and the output: n + 5 copies beyond the inputs.
   workingCopies: (n) => n + 5,
-  merge({ name, tensors, baseIndex, params: g, tensorParams: tp, shape, rng, signal }) {
+  merge({ name, tensors, baseIndex, params: g, tensorParams: tp, shape, rng, signal, sources }) {
     const idx = tensors.map((_, i) => i).filter((i) => i !== baseIndex);
     const thetas = idx.map((i) => tensors[i]!);
     const weights = idx.map((i) => tp[i]!.weight);
@@ -91,7 +91,7 @@ export const lore: MergeMethod<typeof params, typeof tensorParams> = {
     if (bad >= 0)
       throw new MergeInputError({
         where: `tensor ${JSON.stringify(name)}`,
-        what: `input ${bad + 1} of ${tensors.length} holds NaN or infinite values, which lore's SVDs cannot take`,
+        what: `${sources?.[bad] ? `${sources[bad]} (input ${bad + 1} of ${tensors.length})` : `input ${bad + 1} of ${tensors.length}`} holds NaN or infinite values, which lore's SVDs cannot take`,
         hint: "check that model's weights (frugal inspect), or merge this tensor with another method",
       });
     const cols = shape[shape.length - 1]!;

@@ -27,6 +27,8 @@ export interface TensorMergeInput<G = Record<string, unknown>, T = Record<string
   tensorParams: T[];
   /** A generator seeded from the merge seed, this tensor's name and the source index (random methods). */
   rng(source: number): Rng;
+  /** Where each input comes from (the model as the config names it), for messages. */
+  sources?: readonly string[];
   signal?: AbortSignal;
 }
 
