@@ -122,16 +122,22 @@ export async function countPromptTokens(
     let supported = true;
     const probe = requests.find((r) => tokenizeInput(r) !== null);
     if (probe) {
+      const failure: { what?: string } = {};
       const first = await serverTokenCount(endpoints[0] as string, tokenizeInput(probe) as TokenizeInput, {
         retries: 1,
         ...opts.http,
       }).catch((e) => {
-        if (e instanceof LlmError) return null;
-        throw e;
+        if (!(e instanceof LlmError)) throw e;
+        failure.what = e.what;
+        return null;
       });
       if (first === null) {
         supported = false;
-        notes.push(`${endpoints[0]} has no /tokenize endpoint: prompt tokens counted locally`);
+        notes.push(
+          failure.what
+            ? `${endpoints[0]}: /tokenize failed (${failure.what}): prompt tokens counted locally`
+            : `${endpoints[0]} has no /tokenize endpoint: prompt tokens counted locally`,
+        );
       } else {
         tokens[probe.index] = first;
         sources.server++;
