@@ -2,20 +2,29 @@
  * Benchmark of `frugal plan` on every preset: the baselines (the reference, in the same run), the
  * best greedy rule and the MIP planner, with makespan, bubble, peak memory, lower bound, gap and
  * solve time. Prints a table and the goal checks of the issue as ratios.
- *   npx tsx bench/plan.ts [preset ...] [--time-limit S]
+ * Then the greedy rules at scale against simulating their schedules (all presets, or `--greedy`).
+ *   npx tsx bench/plan.ts [preset ...] [--time-limit S] [--greedy]
  */
+import { parseCluster } from "../src/plan/cluster.js";
+import { transformerChain } from "../src/plan/generators.js";
+import { parseGraph } from "../src/plan/graph.js";
+import { GREEDY_RULES, greedySchedule } from "../src/plan/greedy.js";
 import { type Candidate, loadPreset, presetNames, runPlan } from "../src/plan/index.js";
+import { dualPlacement, linearPlacement } from "../src/plan/placement.js";
+import { simulate } from "../src/plan/simulate.js";
+import { unitsFromGraph } from "../src/plan/units.js";
 import { renderTable } from "../src/util/table.js";
 
 const args = process.argv.slice(2);
 const tl = args.indexOf("--time-limit");
 const timeLimit = tl >= 0 ? Number(args[tl + 1]) : undefined;
 const names = args.filter((a, i) => !a.startsWith("--") && (tl < 0 || i !== tl + 1));
+const greedyOnly = args.includes("--greedy") && !names.length;
 const rows: (string | number | null)[][] = [];
 const r3 = (x: number) => Number(x.toFixed(3));
 const byMakespan = (a: Candidate, b: Candidate) => a.sim.makespan - b.sim.makespan;
 const checks: string[] = [];
-for (const name of names.length ? names : presetNames()) {
+for (const name of greedyOnly ? [] : names.length ? names : presetNames()) {
   const p = loadPreset(name);
   const opts = { ...p.options, ...(timeLimit ? { timeLimitSeconds: timeLimit } : {}) };
   const t0 = Date.now();
@@ -56,26 +65,57 @@ for (const name of names.length ? names : presetNames()) {
     );
   }
 }
-console.log(
-  renderTable(
-    [
-      "preset",
-      "DualPipe(V) mk/bubble/peak",
-      "best baseline",
-      "best greedy (fits)",
-      "MIP makespan",
-      "MIP bubble",
-      "MIP peak",
-      "mem limit",
-      "lower bound",
-      "gap",
-      "status",
-      "MIP warm start",
-      "seconds",
-    ],
-    rows,
-    { digits: 3 },
-  ),
-);
+if (rows.length)
+  console.log(
+    renderTable(
+      [
+        "preset",
+        "DualPipe(V) mk/bubble/peak",
+        "best baseline",
+        "best greedy (fits)",
+        "MIP makespan",
+        "MIP bubble",
+        "MIP peak",
+        "mem limit",
+        "lower bound",
+        "gap",
+        "status",
+        "MIP warm start",
+        "seconds",
+      ],
+      rows,
+      { digits: 3 },
+    ),
+  );
 console.log("");
 for (const c of checks) console.log(c);
+
+// Greedy rules at scale: every rule on the linear and DualPipe placements of an 8-stage chain, for
+// growing micro-batch counts. Reference in the same run: simulating the schedules they produce
+// (one pass over every action). The ratio shows how the list scheduling grows against a linear-time
+// pass; the jobs limit (PLAN_LIMITS.greedyJobs) is set from these times.
+if (!names.length || args.includes("--greedy")) {
+  const S = 8;
+  const cluster = parseCluster({ devices: S });
+  const scale: (string | number)[][] = [];
+  for (const M of [128, 256, 512, 1024]) {
+    const ug = unitsFromGraph(parseGraph(transformerChain({ stages: S, microBatches: M })));
+    const t0 = performance.now();
+    const schedules = [linearPlacement(S), dualPlacement(S, M)].flatMap((pl) =>
+      GREEDY_RULES.map((rule) => greedySchedule(ug, cluster, pl, rule, { unitCap: true })),
+    );
+    const greedyMs = performance.now() - t0;
+    const t1 = performance.now();
+    for (const s of schedules) if (s) simulate(ug, cluster, s);
+    const simMs = performance.now() - t1;
+    scale.push([`${S} × ${M}`, S * M, schedules.length, greedyMs, simMs, greedyMs / simMs]);
+  }
+  console.log("");
+  console.log(
+    renderTable(
+      ["chain", "jobs", "schedules", "greedy ms", "simulate ms (reference)", "greedy / simulate"],
+      scale,
+      { digits: 1 },
+    ),
+  );
+}
