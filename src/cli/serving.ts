@@ -151,6 +151,10 @@ function withWorkloadFlags(cmd: Command, presetHelp: string): Command {
     );
 }
 
+/** The --verbose line of simulate and compare. */
+const POLICY_VERBOSE =
+  "log each policy's start, timing and event rate, and the bound's packing MIP (see below)";
+
 /** What --verbose and Ctrl-C do in simulate/compare, for `--help`. */
 const VERBOSE_HELP = [
   "--verbose logs when each policy starts, its iterations, events and events/s when it ends, and",
@@ -407,10 +411,7 @@ function registerSimulate(serving: Command): void {
       "a shipped workload",
     ),
   );
-  withCommonFlags(
-    cmd,
-    "log each policy's start, timing and event rate, and the bound's packing MIP (see below)",
-  );
+  withCommonFlags(cmd, POLICY_VERBOSE);
   cmd.addHelpText("after", `${policyHelp()}\n\n${VERBOSE_HELP}`);
   withExamples(cmd, [
     "frugal serving simulate --preset gsm8k-llama65b --policy hybrid",
@@ -441,10 +442,7 @@ function registerCompare(serving: Command): void {
       "a shipped workload",
     ),
   );
-  withCommonFlags(
-    cmd,
-    "log each policy's start, timing and event rate, and the bound's packing MIP (see below)",
-  );
+  withCommonFlags(cmd, POLICY_VERBOSE);
   cmd.addHelpText("after", `${policyHelp()}\n\n${VERBOSE_HELP}`);
   withExamples(cmd, [
     "frugal serving compare --preset gsm8k-llama65b",
