@@ -189,7 +189,7 @@ describe("frugal serving errors", () => {
       "unknown parameter",
       ["serving", "compare", "--preset", "gsm8k-llama65b", "--param", "hybrid.bogus=1"],
       2,
-      'frugal: error: --param hybrid: Unrecognized key: "bogus"; hybrid takes lambda, order, packingTimeLimit, maxBinaries, packing, insertion, rule, select, window, tail',
+      'frugal: error: --param hybrid: Unrecognized key: "bogus"; hybrid takes lambda, order, packingTimeLimit, maxBinaries, packing, insertion, rule, select, window, tail, steal',
     ],
     [
       "unknown profile name",

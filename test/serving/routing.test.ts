@@ -20,6 +20,7 @@ import {
   type Trace,
 } from "../../src/serving/index.js";
 import { lpt } from "../../src/serving/offline/lpt.js";
+import type { LengthPredictor } from "../../src/serving/predict/types.js";
 
 const J = 3;
 const unit: Profile = ProfileSchema.parse({
@@ -97,5 +98,56 @@ describe("routing", () => {
     );
     expect(clientsOf(run)).toEqual(Array.from(assignment));
     expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(0.25);
+  });
+
+  it("hybrid with predicted lengths: a client whose queue runs dry takes queued requests of the busiest", async () => {
+    // A predictor that knows nothing (every request 12 tokens): the packing balances counts, not
+    // work, so the clients' real loads differ and the first to run dry takes from the busiest.
+    const flat: LengthPredictor = {
+      name: "flat",
+      predict: () => 12,
+      remaining: (_q, generated) => Math.max(1, 12 - generated),
+      survival: (_q, generated, t) => (generated + t < 12 ? 1 : 0),
+      observe: () => {},
+      version: 0,
+      describe: () => "every request 12 tokens",
+    };
+    // Equal predictions pack the batch round-robin by index: client 0 gets every long request.
+    const t: Trace = {
+      name: "skewed",
+      source: "test",
+      requests: Array.from({ length: 30 }, (_, id) => ({
+        id,
+        arrival: 0,
+        promptTokens: 8,
+        outputTokens: id % J === 0 ? 40 : 2,
+      })),
+    };
+    const go = (steal: "on" | "off") =>
+      simulate(t, unit, createPolicy("hybrid", { packing: "lpt", steal }), { clients: J, predictor: flat });
+    const [off, on] = [await go("off"), await go("on")];
+    for (const run of [off, on]) {
+      expect(run.status).toBe("completed");
+      expect(run.requests.every((r) => !r.rejected && r.finishTime > 0)).toBe(true);
+    }
+    const packed = lpt(
+      t.requests.map((r) => requestWork({ ...r, outputTokens: 12 }, unit)),
+      J,
+    ).assignment;
+    expect(clientsOf(off)).toEqual(Array.from(packed));
+    expect(clientsOf(on)).not.toEqual(Array.from(packed));
+    expect(on.plan?.notes?.some((n) => n.includes("takes queued requests from the busiest"))).toBe(true);
+    const makespan = (run: SimRun) => Math.max(...run.requests.map((r) => r.finishTime));
+    expect(makespan(on)).toBeLessThan(makespan(off));
+    // With true lengths ("auto") nothing is stolen: the packing is kept request by request.
+    const truth = await simulate(t, unit, createPolicy("hybrid", { packing: "lpt" }), { clients: J });
+    expect(clientsOf(truth)).toEqual(
+      Array.from(
+        lpt(
+          t.requests.map((r) => requestWork(r, unit)),
+          J,
+        ).assignment,
+      ),
+    );
   });
 });

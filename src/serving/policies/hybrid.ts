@@ -68,6 +68,12 @@ export const HybridParams = z.object({
   window: z.number().int().positive().optional(),
   /** Plain sorted order for the last `tail` waiting requests (default: 2B). */
   tail: z.number().int().nonnegative().optional(),
+  /**
+   * When a client's queue runs dry in an offline batch, it takes the shortest waiting requests of
+   * the client with the most queued work, up to half of that work. "auto": with predicted lengths
+   * only (a packing by true lengths is already balanced); "on"; "off".
+   */
+  steal: z.enum(["auto", "on", "off"]).default("auto"),
 });
 
 /**
@@ -159,6 +165,8 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
     let lengths: Lengths = TRUE_LENGTHS;
     let predicted = false;
     const router = new Router("least-work");
+    let clients: readonly ClientView[] = [];
+    let stealing = false;
     const account: number[] = [];
     // Per client, the idle-slot cost paid while the lookahead rule held free slots (its guard).
     const held: number[] = [];
@@ -169,6 +177,41 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
         : params.order === "shortest-first"
           ? (s: SeqView) => work[s.index] ?? 0
           : (s: SeqView) => s.req.arrival;
+    // Work stealing (see `steal`): a client's load is its queued work plus the predicted rest of its
+    // running requests; the dry client takes the victim's shortest queued requests (its tail under
+    // longest-first) up to half the difference of their loads.
+    const runningWork = (o: ClientView): number => {
+      let w = 0;
+      for (const q of o.running) {
+        const out = lengths.output(q);
+        w += out > 0 ? ((work[q.index] ?? 0) * Math.max(0, lengths.remaining(q))) / out : 0;
+      }
+      return w;
+    };
+    const steal = (c: ClientView): void => {
+      let victim: ClientView | undefined;
+      let most = 0;
+      for (const o of clients) {
+        if (o === c || o.waiting.length < 2) continue;
+        let w = runningWork(o);
+        for (const q of o.waiting) w += work[q.index] ?? 0;
+        if (w > most) {
+          most = w;
+          victim = o;
+        }
+      }
+      const share = (most - runningWork(c)) / 2;
+      if (!victim || share <= 0) return;
+      let moved = 0;
+      for (let q = victim.waiting.at(-1); q && victim.waiting.length > 1; q = victim.waiting.at(-1)) {
+        const w = work[q.index] ?? 0;
+        if (moved + w > share) break;
+        victim.waiting.pop();
+        c.adopt(q);
+        moved += w;
+      }
+      c.waiting.sort((a, b) => key(a) - key(b));
+    };
     const insert = (c: ClientView): Batch | null => {
       const pre = admitPrefills(c, Number.POSITIVE_INFINITY, pool);
       if (!pre.length) return null;
@@ -180,6 +223,7 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
       async prepare(ctx, seqs): Promise<PolicyPlanInfo> {
         lengths = ctx.lengths;
         predicted = ctx.lengths.predictor !== null;
+        stealing = params.steal === "on" || (params.steal === "auto" && predicted);
         router.useLengths(ctx.lengths);
         work = new Float64Array(seqs.length);
         for (const s of seqs) work[s.index] = requestWork(predictedRequest(s, ctx.lengths), ctx.profile);
@@ -200,9 +244,11 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
             signal: ctx.signal,
           },
         );
+        const notes: string[] = [];
         const a = new Int32Array(seqs.length);
         packed.forEach((s, k) => (a[s.index] = r.assignment[k] ?? 0));
         assignment = a;
+        if (stealing) notes.push("a client whose queue runs dry takes queued requests from the busiest one");
         return {
           kind: `offline packing (${r.method})`,
           status: r.status,
@@ -214,10 +260,14 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
           notes: [
             `LPT max load ${r.lptMakespan.toFixed(3)} s, packed max load ${r.makespan.toFixed(3)} s, ${r.binaries} binaries`,
             ...r.notes,
+            ...notes,
           ],
         };
       },
-      route: (s, clients) => (assignment ? (assignment[s.index] ?? 0) : router.route(clients)),
+      route: (s, all) => {
+        clients = all;
+        return assignment ? (assignment[s.index] ?? 0) : router.route(all);
+      },
       enqueue(c, s) {
         insertSorted(c.waiting, s, key);
         router.accepted(c, s);
@@ -226,6 +276,7 @@ export const hybrid: PolicyDef<typeof HybridParams> = {
       admissible: (s, c) => fitsKv(s.req, c.spec) && s.req.promptTokens <= c.spec.maxBatchedTokens,
       step(c) {
         pool.reset();
+        if (stealing && assignment && c.waiting.length === 0) steal(c);
         if (c.running.length === 0 || params.lambda === 0) return insert(c) ?? decodeStep(c, pool);
         const { count: f, limit } = admission(c);
         const paid = account[c.index] ?? 0;
