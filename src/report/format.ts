@@ -41,18 +41,32 @@ export function niceStep(span: number, count = 5): number {
   const raw = span / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  // f carries float noise (0.004 / 2 / 0.001 = 2.000000000000001): compare with a tolerance
+  const t = 1 + 1e-9;
+  return (f <= t ? 1 : f <= 2 * t ? 2 : f <= 5 * t ? 5 : 10) * mag;
+}
+
+/** The next smaller nice step: 5 → 2 → 1 → 0.5 (× 10^k). */
+function smallerStep(step: number): number {
+  const mag = 10 ** Math.floor(Math.log10(step) + 1e-9);
+  const m = Math.round(step / mag);
+  return m >= 5 ? 2 * mag : m >= 2 ? mag : mag / 2;
 }
 
 /** Nice ticks from `lo` to `hi` (both included when they are multiples of the step): values and step. */
 export function niceTicks(lo: number, hi: number, count = 5): { values: number[]; step: number } {
-  const step = niceStep(hi - lo, count);
-  const d = stepDecimals(step);
-  const first = Math.ceil(lo / step - 1e-9);
-  const last = Math.floor(hi / step + 1e-9);
-  const values: number[] = [];
-  for (let k = first; k <= last; k++) values.push(Number((k * step).toFixed(d)));
-  return { values, step };
+  let step = niceStep(hi - lo, count);
+  // A step larger than the range may have no multiple inside it: take smaller nice steps until one
+  // does (a step no larger than hi − lo always has one; a few halvings get there).
+  for (let tries = 0; ; tries++) {
+    const d = stepDecimals(step);
+    const first = Math.ceil(lo / step - 1e-9);
+    const last = Math.floor(hi / step + 1e-9);
+    const values: number[] = [];
+    for (let k = first; k <= last; k++) values.push(Number((k * step).toFixed(d)));
+    if (values.length > 0 || tries >= 8) return { values, step };
+    step = smallerStep(step);
+  }
 }
 
 /** Ticks of a log axis from `lo` to `hi` (> 0): 1, 2 and 5 × 10^k, or only powers of 10 over wide ranges. */
